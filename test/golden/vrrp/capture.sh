@@ -14,14 +14,34 @@ root=$(cd "$here/../../.." && pwd)
 node="$root/node_modules/.bin/node"
 ns="kats-vrrpcap-$$"
 work=$(mktemp -d)
-ka_pid=""
 td_pid=""
+ka_name=""
+
+# `ip netns exec` forks, so stop keepalived through its own pid files (-p parent, -r vrrp child):
+# SIGTERM, a bounded wait, then SIGKILL for whatever is left.
+stop_keepalived() {
+  [ -n "$ka_name" ] || return 0
+  for f in "$work/$ka_name.pid" "$work/$ka_name.vrrp.pid"; do
+    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  i=0
+  while [ $i -lt 100 ]; do
+    alive=0
+    for f in "$work/$ka_name.pid" "$work/$ka_name.vrrp.pid"; do
+      [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+    done
+    [ $alive -eq 0 ] && break
+    sleep 0.1; i=$((i + 1))
+  done
+  for f in "$work/$ka_name.pid" "$work/$ka_name.vrrp.pid"; do
+    [ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
+  done
+  ka_name=""
+}
 
 cleanup() {
   [ -n "$td_pid" ] && kill "$td_pid" 2>/dev/null || true
-  [ -n "$ka_pid" ] && kill "$ka_pid" 2>/dev/null || true
-  sleep 0.3
-  [ -n "$ka_pid" ] && kill -9 "$ka_pid" 2>/dev/null || true
+  stop_keepalived
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -65,13 +85,11 @@ run_case() {
   sleep 0.5
   nsx keepalived -n -l -D -P -f "$conf" -p "$work/$name.pid" -r "$work/$name.vrrp.pid" \
     >"$work/$name.ka.log" 2>&1 &
-  ka_pid=$!
+  ka_name=$name
   # bounded wait for 3 adverts (startup is master_down_interval ~3.6 s at advert_int 1)
   i=0
   while kill -0 "$td_pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-  kill "$ka_pid" 2>/dev/null || true
-  wait "$ka_pid" 2>/dev/null || true
-  ka_pid=""
+  stop_keepalived
   if kill -0 "$td_pid" 2>/dev/null; then
     kill "$td_pid" 2>/dev/null || true
     echo "capture $name: timed out" >&2
