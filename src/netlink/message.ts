@@ -98,12 +98,14 @@ export interface NlErrorPayload {
   errno: number;
   /** Extended ack message (NLMSGERR_ATTR_MSG), when the kernel sent one. */
   extMessage?: string;
+  /** Extended ack: byte offset of the offending attribute in the request (NLMSGERR_ATTR_OFFS). */
+  extOffset?: number;
 }
 
 export function decodeError(msg: NlMessage): NlErrorPayload {
   if (msg.payload.length < 4) throw new NetlinkDecodeError('NLMSG_ERROR payload shorter than 4 bytes');
   const err = msg.payload.readInt32LE(0);
-  const result: NlErrorPayload = { errno: -err };
+  const result: NlErrorPayload = { errno: err === 0 ? 0 : -err }; // never -0: ACKs compare equal to 0
   if (msg.flags & NLM_F_ACK_TLVS) {
     // The original request follows: its header only when NLM_F_CAPPED, else the whole message.
     if (msg.payload.length >= 4 + NLMSG_HDRLEN) {
@@ -115,6 +117,8 @@ export function decodeError(msg: NlMessage): NlErrorPayload {
           const attrs = decodeAttrs(msg.payload.subarray(tlvStart));
           const m = attrs.find((a) => a.type === 1); // NLMSGERR_ATTR_MSG
           if (m) result.extMessage = readCString(m.value);
+          const o = attrs.find((a) => a.type === 2); // NLMSGERR_ATTR_OFFS, u32
+          if (o && o.value.length >= 4) result.extOffset = o.value.readUInt32LE(0);
         } catch {
           // Extended ack is best effort: the errno is what matters.
         }
