@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 node="$root/node_modules/.bin/node"
 ns="kats-vrrpcap-$$"
-work=$(mktemp -d)
+work=$(mktemp -d /tmp/kats-vrrpcap.XXXXXX)
 td_pid=""
 ka_name=""
 
@@ -45,7 +45,8 @@ cleanup() {
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'echo "capture.sh: interrupted" >&2; exit 1' INT TERM
 
 ip netns add "$ns"
 nsx() { ip netns exec "$ns" "$@"; }
@@ -83,7 +84,7 @@ run_case() {
   nsx tcpdump -i vb -U -w "$pcap" -c 3 'ip proto 112 or ip6 proto 112' 2>"$work/$name.tcpdump.log" &
   td_pid=$!
   sleep 0.5
-  nsx keepalived -n -l -D -P -f "$conf" -p "$work/$name.pid" -r "$work/$name.vrrp.pid" \
+  nsx setsid keepalived -n -l -D -P -f "$conf" -p "$work/$name.pid" -r "$work/$name.vrrp.pid" \
     >"$work/$name.ka.log" 2>&1 &
   ka_name=$name
   # bounded wait for 3 adverts (startup is master_down_interval ~3.6 s at advert_int 1)
@@ -101,6 +102,49 @@ run_case() {
   "$node" "$here/pcap-to-hex.ts" "$pcap" > "$here/$name.hex"
   echo "captured $name"
 }
+
+# The priority-0 advert keepalived sends when it stops (vrrp_restore_interface): capture while
+# it runs as master, stop it, then keep the priority-0 packet.
+run_stop_case() {
+  name=$1
+  conf="$work/$name.conf"
+  {
+    echo 'global_defs {'
+    echo '  router_id kats_capture'
+    echo '}'
+    echo 'vrrp_instance VI_1 {'
+    echo '  interface va'
+    echo '  state MASTER'
+    echo '  virtual_router_id 51'
+    echo '  priority 100'
+    cat
+    echo '}'
+  } > "$conf"
+  pcap="$here/$name.pcap"
+  rm -f "$pcap"
+  # tcpdump ends itself (timeout -s INT flushes the file); nothing to signal from here
+  nsx timeout -s INT 9 tcpdump -i vb -U -w "$pcap" -c 20 'ip proto 112' 2>"$work/$name.tcpdump.log" &
+  td_pid=$!
+  sleep 0.5
+  nsx setsid keepalived -n -l -D -P -f "$conf" -p "$work/$name.pid" -r "$work/$name.vrrp.pid" \
+    >"$work/$name.ka.log" 2>&1 &
+  ka_name=$name
+  # master after ~3.6 s; let it send a couple of adverts, then stop it
+  sleep 6
+  stop_keepalived
+  wait "$td_pid" 2>/dev/null || true
+  td_pid=""
+  "$node" "$here/pcap-to-hex.ts" "$pcap" --priority 0 > "$here/$name.hex"
+  echo "captured $name"
+}
+
+run_stop_case v2-prio0 <<'EOF2'
+  version 2
+  advert_int 1
+  virtual_ipaddress {
+    10.77.0.100/32
+  }
+EOF2
 
 run_case v2-pass <<'EOF2'
   version 2
