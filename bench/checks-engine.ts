@@ -1,0 +1,103 @@
+// The checker side of bench/checks.ts, run as its own process (inside the benchmark's network
+// namespace, pinned to one CPU): N HTTP checks per second through the project's Scheduler, each
+// on a fresh connection, against N loopback targets 127.1.x.y:8080. Prints one JSON line with
+// start-lateness percentiles and counts measured over the window, then exits.
+//
+//   node bench/checks-engine.ts --rate N --probe lite|undici --warmup-s S --window-s S
+import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { probeHttpLite } from '../checks/http-lite.ts';
+import { probeHttp } from '../checks/http.ts';
+import type { HttpOptions } from '../checks/http-common.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+}
+
+/** The i-th target address: 127.1.x.y with y in 1..250. */
+export function targetAddress(i: number): string {
+  return `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+}
+
+function pct(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const rate = Number(arg('rate', '1000'));
+  const probeName = arg('probe', 'lite');
+  const warmupMs = Number(arg('warmup-s', '5')) * 1000;
+  const windowMs = Number(arg('window-s', '15')) * 1000;
+  const port = Number(arg('port', '8080'));
+  const path = arg('path', '/health');
+  const intervalMs = 1000;
+  const opts: HttpOptions = { urls: [{ path }], timeoutMs: 2000 };
+  const probe = probeName === 'undici' ? probeHttp : probeHttpLite;
+
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  setTimeout(() => loop.enable(), warmupMs);
+  const t0 = performance.now();
+  const winStart = t0 + warmupMs;
+  const winEnd = winStart + windowMs;
+  const late: number[] = [];
+  const reasons: Record<string, number> = {};
+  let runsInWindow = 0;
+  const sched = new Scheduler({
+    maxConcurrent: 100_000,
+    coalesceMs: Number(arg('coalesce-ms', '0')),
+    onRunStart: (_id, due, start) => {
+      if (start >= winStart && start < winEnd) {
+        late.push(start - due);
+        runsInWindow++;
+      }
+    },
+  });
+  for (let i = 0; i < rate; i++) {
+    const target = { host: targetAddress(i), port };
+    sched.add({
+      id: String(i),
+      intervalMs,
+      // spread evenly over the first interval (HAProxy spreads its first checks the same way)
+      firstDelayMs: (i * intervalMs) / rate,
+      timeoutMs: 3000,
+      run: (signal) => probe(target, opts, signal),
+      onResult: (r) => {
+        const now = performance.now();
+        if (now >= winStart && now < winEnd) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+      },
+    });
+  }
+  // tell the parent when the window starts/ends so it samples CPU at the same moments
+  setTimeout(() => process.stdout.write(JSON.stringify({ event: 'window-start' }) + '\n'), warmupMs);
+  await new Promise((r) => setTimeout(r, warmupMs + windowMs));
+  process.stdout.write(JSON.stringify({ event: 'window-end' }) + '\n');
+  let skipped = 0;
+  for (const id of sched.ids()) skipped += sched.stats(id)?.skipped ?? 0;
+  await sched.stop();
+  const sorted = Float64Array.from(late).sort();
+  process.stdout.write(
+    JSON.stringify({
+      event: 'result',
+      rate,
+      probe: probeName,
+      windowS: windowMs / 1000,
+      runsPerS: runsInWindow / (windowMs / 1000),
+      lateP50Ms: pct(sorted, 50),
+      lateP90Ms: pct(sorted, 90),
+      lateP95Ms: pct(sorted, 95),
+      lateP99Ms: pct(sorted, 99),
+      lateMaxMs: sorted[sorted.length - 1],
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      loopDelayMaxMs: loop.max / 1e6,
+      skippedTotal: skipped,
+      reasons,
+    }) + '\n',
+  );
+}
+
+if (import.meta.main) {
+  await main();
+  process.exit(0);
+}
