@@ -1,0 +1,167 @@
+// The composition root: options -> logger -> configuration -> VRRP runtime, plus signals and the
+// pid file. One process (keepalived runs a parent and children; we run everything in one event
+// loop), always in the foreground (-n is implied).
+//
+// Signals (keepalived(8)): SIGTERM / SIGINT stop gracefully (every instance sends priority 0 and
+// releases its VIPs; by default a master hands over make-before-break: it keeps its VIPs until
+// the new master's first advert, bounded by master_down_interval — KATS_HANDOVER=0 restores
+// keepalived's release-at-once); a second SIGTERM stops at once. SIGHUP reloads (reload.ts).
+// SIGUSR1 / SIGUSR2 write keepalived.data / keepalived.stats to --dump-dir (dumps.ts).
+
+import { createWriteStream } from 'node:fs';
+import type { DaemonOptions } from './options.ts';
+import { createLogger, type Logger } from '../obs/log.ts';
+import { loadConfig } from '../config/load.ts';
+import { formatDiagnostic } from '../config/ast.ts';
+import type { Model } from '../config/model.ts';
+import { VrrpRuntime } from '../vrrp/runtime.ts';
+import { writePidFile, removePidFile } from './pidfile.ts';
+import { reloadRuntime } from './reload.ts';
+import { formatData, formatStats, writeDump } from './dumps.ts';
+
+export interface DaemonHandle {
+  /** Resolves with the exit code once the daemon has stopped. */
+  done: Promise<number>;
+  runtime: VrrpRuntime;
+  log: Logger;
+  /** As SIGTERM. */
+  stop(handover?: boolean): Promise<void>;
+  /** As SIGHUP. */
+  reload(): Promise<boolean>;
+}
+
+export function makeLogger(o: DaemonOptions): Logger {
+  const destination = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : process.stdout;
+  return createLogger({ format: o.logFormat, detail: o.logDetail, destination, ident: 'Keepalived_vrrp' });
+}
+
+/** Loads and checks the configuration; logs every diagnostic. Null when it cannot run. */
+export function readModel(o: DaemonOptions, log: Logger): Model | null {
+  const { model, diagnostics } = loadConfig(o.configFile, { configId: o.configId });
+  for (const d of diagnostics) {
+    const line = formatDiagnostic(d);
+    if (d.severity === 'error') log.error(line);
+    else log.warn(line);
+  }
+  return model;
+}
+
+export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o)): Promise<DaemonHandle | number> {
+  log.info(`Starting keepalived-ts VRRP (pid ${process.pid})`);
+  for (const why of o.ignored) log.warn(`ignoring option ${why}`);
+  const model = readModel(o, log);
+  if (!model) {
+    log.error(`Stopped - configuration ${o.configFile} has errors`);
+    return 1;
+  }
+  if (model.virtualServers.length > 0 && !o.vrrpOnly) {
+    log.warn(`${model.virtualServers.length} virtual_server block(s) not run: this daemon runs the VRRP side only so far`);
+  }
+  if (o.pidFile) {
+    const err = writePidFile(o.pidFile);
+    if (err) {
+      log.error(err);
+      return 1;
+    }
+  }
+  let runtime = new VrrpRuntime({ model, log, dontReleaseVrrp: o.dontReleaseVrrp });
+  // A stop signal while starting (e.g. during vrrp_startup_delay) is honoured once started.
+  let earlyStop = false;
+  const early = (): void => {
+    earlyStop = true;
+  };
+  process.on('SIGTERM', early);
+  process.on('SIGINT', early);
+  try {
+    await runtime.start();
+  } catch (e) {
+    log.error({ err: e }, `cannot start VRRP: ${(e as Error).message}`);
+    runtime.close();
+    if (o.pidFile) removePidFile(o.pidFile);
+    return 1;
+  } finally {
+    process.off('SIGTERM', early);
+    process.off('SIGINT', early);
+  }
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  let stopping: Promise<void> | undefined;
+  const handoverDefault = process.env.KATS_HANDOVER !== '0';
+
+  const stop = (handover = handoverDefault): Promise<void> => {
+    if (stopping) return stopping;
+    log.info('Stopping');
+    stopping = runtime.stop(handover).then(
+      () => finish(0),
+      (e: unknown) => {
+        log.error({ err: e }, `error while stopping: ${(e as Error)?.message}`);
+        finish(1);
+      },
+    );
+    return stopping;
+  };
+  const finish = (code: number): void => {
+    if (o.pidFile) removePidFile(o.pidFile);
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+    process.off('uncaughtException', onBug);
+    process.off('unhandledRejection', onBug);
+    log.info('Stopped');
+    resolveDone(code);
+  };
+  let reloading = false;
+  const reload = async (): Promise<boolean> => {
+    if (reloading || stopping) return false;
+    reloading = true;
+    try {
+      log.info('Reloading');
+      const next = readModel(o, log);
+      if (!next) {
+        log.error(`Reload failed: configuration ${o.configFile} has errors - keeping the running configuration`);
+        return false;
+      }
+      runtime = await reloadRuntime(runtime, next, log, { dontReleaseVrrp: o.dontReleaseVrrp });
+      handle.runtime = runtime;
+      return true;
+    } catch (e) {
+      log.error({ err: e }, `Reload failed: ${(e as Error).message} - keeping the running configuration`);
+      return false;
+    } finally {
+      reloading = false;
+    }
+  };
+
+  let terms = 0;
+  const onTerm = (): void => {
+    terms++;
+    if (terms === 1) void stop();
+    else {
+      // A second SIGTERM: no more waiting for a handover.
+      log.info('Second stop signal - stopping at once');
+      void runtime.stop(false, 2000).then(() => finish(0));
+    }
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGTERM', onTerm],
+    ['SIGINT', onTerm],
+    ['SIGHUP', () => void reload()],
+    ['SIGUSR1', () => dump('keepalived.data', formatData(runtime.runners.values()))],
+    ['SIGUSR2', () => dump('keepalived.stats', formatStats(runtime.runners.values()))],
+  ];
+  const dump = (name: 'keepalived.data' | 'keepalived.stats', text: string): void => {
+    const r = writeDump(o.dumpDir, name, text);
+    if (r.error) log.error(`cannot write ${r.path}: ${r.error}`);
+    else log.info(`Printing VRRP ${name === 'keepalived.data' ? 'data' : 'stats'} for process(${process.pid}) on signal to ${r.path}`);
+  };
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  // Only bugs throw. One that escapes an instance (those reset the instance) must not take the
+  // VIPs' owner down with it: log it and keep serving.
+  const onBug = (e: unknown): void => {
+    log.error({ err: e }, `internal error (continuing): ${(e as Error)?.stack ?? String(e)}`);
+  };
+  process.on('uncaughtException', onBug);
+  process.on('unhandledRejection', onBug);
+
+  const handle: DaemonHandle = { done, runtime, log, stop, reload };
+  if (earlyStop) void stop(false);
+  return handle;
+}

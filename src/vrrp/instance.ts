@@ -1,0 +1,343 @@
+// Runs the pure state machine (fsm.ts) of ONE instance against the world: feeds it events
+// (adverts from the transport, timers from the Clock, tracker and interface changes, stop) and
+// executes the actions it returns through ports (transport, Clock timers, VIP manager, GARP
+// sender, notifier, logger). Nothing here decides VRRP behaviour; it only carries it out.
+//
+// A bug (an exception out of step() or out of an action) resets THIS instance: its timers are
+// cancelled, its VIPs released, and it starts again from INIT as at daemon start; the daemon and
+// the other instances go on (DESIGN.md "a bug in one instance resets that instance").
+
+import type { Clock, TimerHandle } from '../lib/clock.ts';
+import type { Logger } from '../obs/log.ts';
+import { formatIp, type IpBytes } from './addr.ts';
+import { initialState, step, type InstanceConfig, type InstanceState, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpStateName } from './fsm.ts';
+import { encodeAdvert, newDropCounters, countDrop, receiveAdvert, type DecodeOptions, type DropCounters, type RxCheckConfig } from './packet.ts';
+import type { TrackerState } from './priority.ts';
+import type { RxPacket, TransportBinding, VrrpTransport } from './transport.ts';
+import type { VipResult, VipSpec } from '../vips/manager.ts';
+
+/** Adds / removes addresses (VipManager in the daemon, a recorder in tests). */
+export interface VipPort {
+  add(vips: readonly VipSpec[]): Promise<VipResult[]>;
+  remove(vips: readonly VipSpec[]): Promise<VipResult[]>;
+}
+
+/** Sends `repeat` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) per VIP. */
+export interface GarpPort {
+  send(vips: readonly VipSpec[], repeat: number): void;
+}
+
+export type NotifyKind = { state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'; priority: number } | { state: 'MASTER_RX_LOWER_PRI'; priority: number };
+
+/** What an instance needs besides its own configuration. */
+export interface InstancePorts {
+  clock: Clock;
+  transport: VrrpTransport;
+  vips: VipPort;
+  garp: GarpPort;
+  log: Logger;
+  notify(name: string, n: NotifyKind): void;
+  /** Every state change (daemon bookkeeping, tests). */
+  onTransition?(name: string, from: VrrpStateName, to: VrrpStateName): void;
+  /** Routes events of sync-group members through the group (runtime-group.ts). */
+  group?: { handle(name: string, ev: VrrpEvent): void };
+  /**
+   * Fire master_down timers at their exact (sub-millisecond) time instead of the next whole
+   * millisecond of setTimeout: wake ~2 ms early and yield with setImmediate until due. Only for a
+   * real clock (a manual clock never advances by itself).
+   */
+  preciseTimers?: boolean;
+}
+
+/** How early a precise timer wakes before its due time, ms. */
+const PRECISE_LEAD_MS = 2;
+
+export interface InstanceSetup {
+  config: InstanceConfig;
+  binding: TransportBinding;
+  /** Receive-side checks (RFC 5798 §7.1) for this instance. */
+  rx: RxCheckConfig & DecodeOptions;
+  /** Addresses carried in our adverts (virtual_ipaddress). */
+  advertAddrs: readonly IpBytes[];
+  /** Everything to configure as MASTER: virtual_ipaddress + virtual_ipaddress_excluded. */
+  vips: readonly VipSpec[];
+  /** v2 authentication. */
+  authType?: 0 | 1;
+  authPass?: string;
+}
+
+const MAX_RESETS = 5;
+
+export class InstanceRunner {
+  readonly name: string;
+  readonly setup: InstanceSetup;
+  readonly ports: InstancePorts;
+  state: InstanceState;
+  readonly drops: DropCounters = newDropCounters();
+  #timers = new Map<TimerKind, TimerHandle>();
+  #trackers = new Map<string, TrackerState>();
+  #faults = new Set<string>();
+  #vipChain: Promise<void> = Promise.resolve();
+  #stopped: { promise: Promise<void>; resolve: () => void };
+  #resets = 0;
+  #lastDropLog = new Map<string, number>();
+  #attached = false;
+
+  constructor(setup: InstanceSetup, ports: InstancePorts) {
+    this.setup = setup;
+    this.ports = ports;
+    this.name = setup.config.name;
+    this.state = initialState(setup.config);
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#stopped = { promise, resolve };
+  }
+
+  /** Resolves once the instance reached STOP and its VIPs are released. */
+  get stopped(): Promise<void> {
+    return this.#stopped.promise;
+  }
+
+  /** Attaches to the wire and sends `start` (after the initial faults/trackers were set). */
+  start(): void {
+    if (!this.#attached) {
+      this.ports.transport.attach(this.setup.binding, (p) => this.onPacket(p));
+      this.#attached = true;
+    }
+    this.handle({ type: 'start', now: this.ports.clock.now() });
+  }
+
+  /** Stop (SIGTERM): priority 0 and release; `handover` keeps the VIPs until a new master shows. */
+  stop(handover: boolean): void {
+    this.handle({ type: 'stop', now: this.ports.clock.now(), handover });
+  }
+
+  /** Sets one tracker's result (track_script, weighted track_interface ...). */
+  setTracker(t: TrackerState): void {
+    const prev = this.#trackers.get(t.name);
+    if (prev && prev.ok === t.ok && prev.weight === t.weight && prev.reverse === t.reverse) return;
+    this.#trackers.set(t.name, t);
+    this.handle({ type: 'trackers', now: this.ports.clock.now(), trackers: [...this.#trackers.values()] });
+  }
+
+  /** Sets or clears a fault (interface down, no source address). */
+  setFault(key: string, faulted: boolean): void {
+    if (faulted === this.#faults.has(key)) return;
+    if (faulted) this.#faults.add(key);
+    else this.#faults.delete(key);
+    this.handle({ type: 'fault', now: this.ports.clock.now(), key, faulted });
+  }
+
+  /** An advert from the transport: instance checks, then the state machine. */
+  onPacket(p: RxPacket): void {
+    if (this.state.state === 'INIT') return;
+    const r = receiveAdvert(p.payload, p.meta, this.setup.rx, this.state.masterAddr);
+    if (!r.ok) {
+      countDrop(this.drops, r.reason);
+      this.#logDrop(r.reason, r.detail);
+      return;
+    }
+    this.handle({ type: 'advert', now: this.ports.clock.now(), advert: r.advert, src: p.meta.src });
+  }
+
+  /** Feeds one event (through the sync group when there is one). */
+  handle(ev: VrrpEvent): void {
+    if (this.ports.group) {
+      this.ports.group.handle(this.name, ev);
+      return;
+    }
+    try {
+      const r = step(this.state, ev);
+      this.apply(r.state, r.actions);
+    } catch (e) {
+      this.reset(e);
+    }
+  }
+
+  /** Takes the state step() produced and carries out its actions in order. */
+  apply(state: InstanceState, actions: readonly VrrpAction[]): void {
+    this.state = state;
+    try {
+      for (const a of actions) this.#execute(a);
+    } catch (e) {
+      this.reset(e);
+    }
+  }
+
+  /** Detaches from the wire and cancels timers (reload removing the instance, daemon exit). */
+  dispose(): void {
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+    if (this.#attached) this.ports.transport.detach(this.name);
+    this.#attached = false;
+  }
+
+  /** Waits for pending VIP changes. */
+  async settled(): Promise<void> {
+    await this.#vipChain;
+  }
+
+  /** A bug inside this instance: release what it holds and start it again from INIT. */
+  reset(e: unknown): void {
+    const log = this.ports.log;
+    log.error({ instance: this.name, err: e }, `(${this.name}) internal error, resetting the instance: ${(e as Error)?.message ?? String(e)}`);
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+    if (this.state.vipsHeld || this.state.state === 'MASTER') this.#changeVips('remove');
+    const wasStopping = this.state.state === 'STOP';
+    this.state = initialState(this.setup.config);
+    if (wasStopping || ++this.#resets > MAX_RESETS) {
+      log.error({ instance: this.name }, `(${this.name}) stopped after ${this.#resets} internal errors`);
+      this.state = { ...this.state, state: 'STOP' };
+      void this.#vipChain.then(() => this.#stopped.resolve());
+      return;
+    }
+    try {
+      const now = this.ports.clock.now();
+      let s = this.state;
+      for (const key of this.#faults) s = step(s, { type: 'fault', now, key, faulted: true }).state;
+      if (this.#trackers.size > 0) s = step(s, { type: 'trackers', now, trackers: [...this.#trackers.values()] }).state;
+      const r = step(s, { type: 'start', now });
+      this.state = r.state;
+      for (const a of r.actions) this.#execute(a);
+    } catch (e2) {
+      log.error({ instance: this.name, err: e2 }, `(${this.name}) cannot restart after an internal error`);
+    }
+  }
+
+  // --- actions
+
+  #execute(a: VrrpAction): void {
+    const log = this.ports.log;
+    switch (a.type) {
+      case 'send_advert':
+        return this.#sendAdvert(a.priority, a.advertIntCs);
+      case 'set_timer': {
+        this.#timers.get(a.kind)?.cancel();
+        const { kind, token, atMs } = a;
+        const fire = () => {
+          this.#timers.delete(kind);
+          this.handle({ type: 'timer', now: this.ports.clock.now(), kind, token });
+        };
+        this.#timers.set(kind, kind === 'master_down' && this.ports.preciseTimers ? this.#preciseTimer(atMs, fire) : this.ports.clock.setTimer(Math.max(0, Math.ceil(atMs - this.ports.clock.now())), fire));
+        return;
+      }
+      case 'cancel_timer':
+        this.#timers.get(a.kind)?.cancel();
+        this.#timers.delete(a.kind);
+        return;
+      case 'add_vips':
+        return this.#changeVips('add');
+      case 'remove_vips':
+        return this.#changeVips('remove');
+      case 'garp': {
+        const vips = this.setup.vips;
+        if (vips.length === 0 || a.repeat <= 0) return;
+        for (const ifname of new Set(vips.map((v) => v.ifname))) {
+          const fam = vips.find((v) => v.ifname === ifname)?.family === 6 ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
+          const list = vips.filter((v) => v.ifname === ifname).map((v) => formatIp(v.address));
+          for (const ip of list) log.debug({ instance: this.name }, `(${this.name}) Sending/queueing ${fam} on ${ifname} for ${ip}`);
+        }
+        // After the VIPs are in place (they are added just before, through netlink): a client
+        // that follows the GARP at once must find the address already answered here.
+        const repeat = a.repeat;
+        this.#vipChain = this.#vipChain.then(() => {
+          try {
+            this.ports.garp.send(vips, repeat);
+          } catch (e) {
+            log.error({ instance: this.name, err: e }, `(${this.name}) cannot send gratuitous ARPs: ${(e as Error).message}`);
+          }
+        });
+        return;
+      }
+      case 'notify':
+        this.ports.notify(this.name, { state: a.state, priority: a.priority });
+        return;
+      case 'notify_master_rx_lower_pri':
+        this.ports.notify(this.name, { state: 'MASTER_RX_LOWER_PRI', priority: a.priority });
+        return;
+      case 'log':
+        if (a.level === 'detail') log.debug({ instance: this.name }, a.line);
+        else log.info({ instance: this.name }, a.line);
+        return;
+      case 'transition':
+        this.ports.onTransition?.(this.name, a.from, a.to);
+        return;
+      case 'stopped':
+        void this.#vipChain.then(() => this.#stopped.resolve());
+        return;
+      case 'want_master':
+      case 'fault_cleared':
+        return; // consumed by the sync-group coordinator
+    }
+  }
+
+  /**
+   * The master-down timer decides how fast a backup takes over, so it should not wait for the
+   * next whole millisecond: setTimeout brings us close, setImmediate steps cover the rest.
+   */
+  #preciseTimer(atMs: number, fire: () => void): TimerHandle {
+    const clock = this.ports.clock;
+    let cancelled = false;
+    let inner: TimerHandle | undefined;
+    const spin = () => {
+      if (cancelled) return;
+      if (clock.now() >= atMs) fire();
+      else setImmediate(spin);
+    };
+    inner = clock.setTimer(Math.max(0, Math.floor(atMs - clock.now()) - PRECISE_LEAD_MS), spin);
+    return {
+      cancel: () => {
+        cancelled = true;
+        inner?.cancel();
+        inner = undefined;
+      },
+    };
+  }
+
+  #sendAdvert(priority: number, advertIntCs: number): void {
+    const s = this.setup;
+    const b = s.binding;
+    const dsts = b.unicastPeers && b.unicastPeers.length > 0 ? b.unicastPeers : [b.group];
+    for (const dst of dsts) {
+      const payload = encodeAdvert({
+        version: s.config.version,
+        vrid: s.config.vrid,
+        priority,
+        family: s.config.family,
+        addrs: s.advertAddrs,
+        advertIntCs,
+        authType: s.authType,
+        authPass: s.authPass,
+        src: b.src,
+        dst,
+        v3ChecksumAsV2: s.rx.v3ChecksumAsV2,
+      });
+      const err = this.ports.transport.send(this.name, payload, dst);
+      if (err) this.#logDrop('send', `(${this.name}) ${err}`);
+    }
+  }
+
+  #changeVips(op: 'add' | 'remove'): void {
+    const vips = this.setup.vips;
+    if (vips.length === 0) return;
+    const log = this.ports.log;
+    this.#vipChain = this.#vipChain
+      .then(() => (op === 'add' ? this.ports.vips.add(vips) : this.ports.vips.remove(vips)))
+      .then(
+        (res) => {
+          for (const r of res) if (r.error) log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIP ${r.vip.text}: ${r.error}`);
+        },
+        (e: unknown) => log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIPs: ${(e as Error)?.message ?? String(e)}`),
+      );
+  }
+
+  /** Packet errors are logged like keepalived, at most once a second per reason (a flood must not flood the log). */
+  #logDrop(reason: string, line: string): void {
+    const now = this.ports.clock.now();
+    const last = this.#lastDropLog.get(reason);
+    if (last !== undefined && now - last < 1000) return;
+    this.#lastDropLog.set(reason, now);
+    this.ports.log.info({ instance: this.name, reason }, line);
+  }
+}

@@ -1,0 +1,70 @@
+// Make-before-break graceful handover (beyond keepalived): on SIGTERM the master sends priority 0
+// but keeps its VIP until the new master's first advert, so at no moment does no router hold
+// the VIP; without a peer it gives up after master_down_interval. KATS_HANDOVER=0 restores
+// keepalived's release-at-once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+
+const VIP = '10.99.0.100';
+const START_MS = 8000;
+const lab = new Lab('katsho');
+const ds: Daemon[] = [];
+const dumpAll = () => ds.map((d) => d.dump()).join('\n');
+const only = (n: string) => () => lab.holders(VIP, ['r1', 'r2']).join() === n;
+
+describe('graceful handover', () => {
+  before(() => {
+    lab.setup([
+      { name: 'r1', ip4: '10.99.0.1' },
+      { name: 'r2', ip4: '10.99.0.2' },
+      { name: 'c', ip4: '10.99.0.9' },
+    ]);
+  });
+  after(async () => {
+    await lab.stopAll(3000);
+    lab.close();
+    lab.cleanupDir();
+  });
+
+  test('the old master keeps the VIP until the new master advertises: no moment without a holder', async () => {
+    const d1 = lab.start('r1', conf(instanceBlock({ priority: 150 })));
+    const d2 = lab.start('r2', conf(instanceBlock({ priority: 100 })));
+    ds.push(d1, d2);
+    assert.ok(await waitFor(only('r1'), START_MS), dumpAll());
+    await sleep(300);
+    d1.signal('SIGTERM');
+    let gap = false;
+    let overlap = false;
+    while (!d1.exited) {
+      const h = lab.holders(VIP, ['r1', 'r2']);
+      if (h.length === 0) gap = true;
+      if (h.length === 2) overlap = true;
+      await sleep(2);
+    }
+    assert.equal(gap, false, `a moment without any VIP holder\n${dumpAll()}`);
+    assert.ok(d1.count(/\(VI_1\) new master 10\.99\.0\.2 seen, releasing VIPs/) === 1, d1.dump());
+    assert.ok(only('r2')(), dumpAll());
+    assert.ok(lab.ping('c', VIP, 1));
+    void overlap; // an overlap of a few ms is expected and harmless
+  });
+
+  test('without a peer the stopping master releases after a bounded wait', async () => {
+    const d2 = ds[1];
+    d2.signal('SIGTERM');
+    assert.ok(await d2.waitExit(mdiMs(0.1, 1) + 5000), d2.dump());
+    assert.ok(d2.count(/no new master within .*master_down_interval, releasing VIPs/) === 1, d2.dump());
+    assert.deepEqual(lab.holders(VIP, ['r1', 'r2']), []);
+  });
+
+  test('KATS_HANDOVER=0: keepalived behaviour, VIP released at once with the priority-0 advert', async () => {
+    const d1 = lab.start('r1', conf(instanceBlock({ priority: 150 })), [], { KATS_HANDOVER: '0' });
+    const d2 = lab.start('r2', conf(instanceBlock({ priority: 100 })));
+    ds.push(d1, d2);
+    assert.ok(await waitFor(only('r1'), START_MS), dumpAll());
+    d1.signal('SIGTERM');
+    assert.ok(await d1.waitExit(5000), d1.dump());
+    assert.equal(d1.count(/handing over/), 0);
+    assert.ok(await waitFor(only('r2'), mdiMs(0.1, 100) + 5000), dumpAll());
+  });
+});

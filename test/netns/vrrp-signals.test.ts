@@ -1,0 +1,58 @@
+// The daemon's signals and flags beyond start/stop: SIGUSR1 / SIGUSR2 dumps (keepalived.data /
+// keepalived.stats), a second daemon refused while the pid file names a live one, and -V
+// (--dont-release-vrrp) leaving the VIPs at exit.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+
+const VIP = '10.99.0.100';
+const lab = new Lab('katssi');
+let d: Daemon;
+
+describe('daemon signals and flags', () => {
+  before(() => {
+    lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]);
+  });
+  after(async () => {
+    await lab.stopAll(3000);
+    lab.close();
+    lab.cleanupDir();
+  });
+
+  test('SIGUSR2 writes keepalived.stats and SIGUSR1 keepalived.data to --dump-dir', async () => {
+    d = lab.start('r1', conf(instanceBlock({ priority: 150 })), ['--dump-dir', lab.dir]);
+    assert.ok(await d.waitLine(/\(VI_1\) Entering MASTER STATE/, 8000), d.dump());
+    d.signal('SIGUSR2');
+    const stats = join(lab.dir, 'keepalived.stats');
+    assert.ok(await waitFor(() => existsSync(stats), 3000), d.dump());
+    const s = readFileSync(stats, 'utf8');
+    assert.match(s, /VRRP Instance: VI_1/);
+    assert.match(s, /Became master: 1/);
+    assert.match(s, /Sent: [1-9]/);
+    d.signal('SIGUSR1');
+    const data = join(lab.dir, 'keepalived.data');
+    assert.ok(await waitFor(() => existsSync(data), 3000), d.dump());
+    assert.match(readFileSync(data, 'utf8'), /State = MASTER/);
+  });
+
+  test('a second daemon with the same pid file is refused while the first runs', async () => {
+    const pidFile = d.pidFile;
+    const other = lab.start('r1', conf(instanceBlock({ priority: 150 })), ['-p', pidFile]);
+    assert.ok(await other.waitExit(8000), other.dump());
+    assert.equal(other.exitCode, 1);
+    assert.ok(other.count(/already running/) === 1, other.dump());
+    assert.equal(d.exited, false);
+  });
+
+  test('-V leaves the VIPs configured at exit', async () => {
+    d.signal('SIGKILL');
+    await d.waitExit(3000);
+    const v = lab.start('r1', conf(instanceBlock({ priority: 150 })), ['-V']);
+    assert.ok(await v.waitLine(/\(VI_1\) Entering MASTER STATE/, 8000), v.dump());
+    v.signal('SIGTERM');
+    assert.ok(await v.waitExit(5000), v.dump());
+    assert.ok(lab.hasVip('r1', VIP), 'VIP left in place by -V');
+  });
+});
