@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { createLab, hasAddress, type Lab } from './lab.ts';
-import { RunningDaemon, keepalivedDaemon, oursDaemon, vrrpConf, writeConf, type DaemonKind } from './daemon.ts';
+import { createLab, hasAddress, type Lab } from '../../deploy/lab/topology.ts';
+import { RunningDaemon, keepalivedDaemon, oursDaemon, vrrpConf, writeConf, type DaemonKind } from '../../deploy/lab/daemon.ts';
 import { Capture, readCapture, analyze, type Figures } from './capture.ts';
 
 interface Mode {

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createLab, hasAddress } from './lab.ts';
-import { RunningDaemon, keepalivedDaemon, oursDaemon, writeConf, type DaemonKind } from './daemon.ts';
+import { createLab, hasAddress } from '../../deploy/lab/topology.ts';
+import { RunningDaemon, keepalivedDaemon, oursDaemon, writeConf, type DaemonKind } from '../../deploy/lab/daemon.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TICK = 100; // USER_HZ on Linux

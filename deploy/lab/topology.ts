@@ -1,4 +1,4 @@
-// The benchmark lab (keepalived-bench.md's topology): a bridge in its own namespace and one
+// The lab topology, shared by `npm run lab` and the benchmarks (keepalived-bench.md's topology): a bridge in its own namespace and one
 // namespace per host, each with eth0 on the bridge. Nothing touches the host's interfaces; every
 // address is in 10.99.0.0/24 inside namespaces made here. Benchmarks (not the daemon) may use `ip`.
 import { execFileSync, spawnSync } from 'node:child_process';
