@@ -9,10 +9,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`keepalived-ts: ${parsed.error}\n`);
     return 2;
   }
-  if (parsed.options.checkOnly) {
-    process.stderr.write('keepalived-ts: -C (checker only): the health checker is not part of this daemon yet\n');
-    return 2;
-  }
   // Start-up time is part of every preempt-back (the restarted router must be up before its
   // master_down_interval even starts): keep V8's compiled code of our modules between runs
   // (NODE_COMPILE_CACHE overrides the directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off).

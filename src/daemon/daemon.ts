@@ -18,6 +18,12 @@ import { VrrpRuntime } from '../vrrp/runtime.ts';
 import { writePidFile, removePidFile } from './pidfile.ts';
 import { reloadRuntime } from './reload.ts';
 import { formatData, formatStats, writeDump } from './dumps.ts';
+import { LvsSide } from './lvs-side.ts';
+
+/** The part of the model the VRRP side runs: none of it with -C (checks only). */
+function vrrpPart(model: Model, o: DaemonOptions): Model {
+  return o.checkOnly ? { ...model, vrrpInstances: [], vrrpSyncGroups: [], vrrpScripts: [], trackFiles: [] } : model;
+}
 
 export interface DaemonHandle {
   /** Resolves with the exit code once the daemon has stopped. */
@@ -54,9 +60,6 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
     log.error(`Stopped - configuration ${o.configFile} has errors`);
     return 1;
   }
-  if (model.virtualServers.length > 0 && !o.vrrpOnly) {
-    log.warn(`${model.virtualServers.length} virtual_server block(s) not run: this daemon runs the VRRP side only so far`);
-  }
   if (o.pidFile) {
     const err = writePidFile(o.pidFile);
     if (err) {
@@ -64,7 +67,13 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
       return 1;
     }
   }
-  let runtime = new VrrpRuntime({ model, log, dontReleaseVrrp: o.dontReleaseVrrp });
+  let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp });
+  // -C (checks only) or a config with virtual servers: the health-check / LVS side.
+  let lvs: LvsSide | null = null;
+  const startLvs = async (m: Model): Promise<void> => {
+    if (o.vrrpOnly || m.virtualServers.length === 0) return;
+    lvs = await LvsSide.start({ model: m, log });
+  };
   // A stop signal while starting (e.g. during vrrp_startup_delay) is honoured once started.
   let earlyStop = false;
   const early = (): void => {
@@ -74,9 +83,11 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
   process.on('SIGINT', early);
   try {
     await runtime.start();
+    await startLvs(model);
   } catch (e) {
     log.error({ err: e }, `cannot start VRRP: ${(e as Error).message}`);
     runtime.close();
+    await (lvs as LvsSide | null)?.stop(false);
     if (o.pidFile) removePidFile(o.pidFile);
     return 1;
   } finally {
@@ -91,7 +102,10 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
   const stop = (handover = handoverDefault): Promise<void> => {
     if (stopping) return stopping;
     log.info('Stopping');
-    stopping = runtime.stop(handover).then(
+    stopping = runtime
+      .stop(handover)
+      .then(() => (lvs as LvsSide | null)?.stop(!o.dontReleaseIpvs))
+      .then(
       () => finish(0),
       (e: unknown) => {
         log.error({ err: e }, `error while stopping: ${(e as Error)?.message}`);
@@ -119,8 +133,11 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
         log.error(`Reload failed: configuration ${o.configFile} has errors - keeping the running configuration`);
         return false;
       }
-      runtime = await reloadRuntime(runtime, next, log, { dontReleaseVrrp: o.dontReleaseVrrp });
+      runtime = await reloadRuntime(runtime, vrrpPart(next, o), log, { dontReleaseVrrp: o.dontReleaseVrrp });
       handle.runtime = runtime;
+      const side = lvs as LvsSide | null;
+      if (side) await side.reload(next);
+      else await startLvs(next);
       return true;
     } catch (e) {
       log.error({ err: e }, `Reload failed: ${(e as Error).message} - keeping the running configuration`);
@@ -137,7 +154,10 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
     else {
       // A second SIGTERM: no more waiting for a handover.
       log.info('Second stop signal - stopping at once');
-      void runtime.stop(false, 2000).then(() => finish(0));
+      void runtime
+        .stop(false, 2000)
+        .then(() => (lvs as LvsSide | null)?.stop(!o.dontReleaseIpvs))
+        .then(() => finish(0));
     }
   };
   const handlers: [NodeJS.Signals, () => void][] = [

@@ -1,0 +1,158 @@
+// The health-check and LVS side of the daemon (keepalived's checker process): real-server
+// checkers on their own scheduler, the LVS state they drive, and the manager that keeps the
+// kernel's IPVS table equal to the wanted one. Without IPVS in the kernel (module not loaded, or a
+// kernel without it) the checks still run and their results are logged and notified, and the
+// error says why nothing is programmed.
+import type { Logger } from '../obs/log.ts';
+import type { Model } from '../config/model.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { Scheduler } from '../scheduler/index.ts';
+import { LvsHealth } from '../lvs/health.ts';
+import { LvsManager } from '../lvs/manager.ts';
+import { IpvsClient } from '../ipvs/client.ts';
+import { NotifyRunner, notifyCommand } from '../notify/runner.ts';
+import { FifoWriter } from '../notify/fifo.ts';
+import type { ServiceKey } from '../ipvs/types.ts';
+import { servicesOf } from '../lvs/wanted.ts';
+
+export interface LvsSideOptions {
+  model: Model;
+  log: Logger;
+  clock?: Clock;
+  /** Network namespace to program (tests); default: the daemon's own. */
+  netns?: string;
+}
+
+/**
+ * Services whose VIP belongs to a VRRP instance that runs the user's own notify scripts: those
+ * hooks may add and clear the table themselves (the self-balancing article's to_master.sh /
+ * to_backup.sh), so the manager treats them as keepalived does (see manager.ts).
+ */
+export function hookManagedServices(model: Model): ServiceKey[] {
+  const hookVips = new Set<string>();
+  for (const vi of model.vrrpInstances) {
+    if (!(vi.notifyMaster || vi.notifyBackup || vi.notify)) continue;
+    for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) hookVips.add(v.address);
+  }
+  const groups = new Map(model.virtualServerGroups.map((g) => [g.name, g]));
+  const out: ServiceKey[] = [];
+  for (const vs of model.virtualServers) for (const s of servicesOf(vs, groups).services) if (s.address && hookVips.has(s.address)) out.push(s);
+  return out;
+}
+
+export class LvsSide {
+  private readonly log: Logger;
+  private readonly scheduler: Scheduler;
+  private readonly runner: NotifyRunner;
+  private health: LvsHealth;
+  private readonly manager: LvsManager | null;
+  private readonly ipvs: IpvsClient | null;
+  private model: Model;
+  private fifo: FifoWriter | null = null;
+
+  private constructor(o: LvsSideOptions, ipvs: IpvsClient | null) {
+    this.log = o.log;
+    this.model = o.model;
+    this.ipvs = ipvs;
+    const clock = o.clock ?? systemClock;
+    const g = o.model.globalDefs;
+    this.scheduler = new Scheduler({ clock, logger: o.log });
+    this.runner = new NotifyRunner({ log: o.log, scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity });
+    const fifoPath = g.lvsNotifyFifo ?? g.notifyFifo;
+    if (fifoPath) {
+      this.fifo = new FifoWriter(fifoPath);
+      const err = this.fifo.open();
+      if (err) o.log.error(err);
+    }
+    this.manager = ipvs ? new LvsManager({ ipvs, logger: o.log, clock }) : null;
+    this.health = this.makeHealth(o.model);
+  }
+
+  static async start(o: LvsSideOptions): Promise<LvsSide> {
+    let ipvs: IpvsClient | null = null;
+    try {
+      ipvs = await IpvsClient.open({ netns: o.netns });
+    } catch (e) {
+      o.log.error(`IPVS: cannot use the kernel's IPVS (${(e as Error).message}); real servers are checked but the table is not programmed`);
+    }
+    const side = new LvsSide(o, ipvs);
+    if (ipvs && o.model.globalDefs.lvsFlush) {
+      // global_defs lvs_flush: start from an empty table.
+      try {
+        await ipvs.flush();
+      } catch (e) {
+        o.log.error(`IPVS: lvs_flush failed: ${(e as Error).message}`);
+      }
+    }
+    side.health.start();
+    side.push();
+    side.manager?.start();
+    return side;
+  }
+
+  private makeHealth(model: Model, previous?: LvsHealth): LvsHealth {
+    const g = model.globalDefs;
+    return new LvsHealth(
+      model,
+      {
+        scheduler: this.scheduler,
+        logger: this.log,
+        runScript: (command, source) => {
+          const cmd = notifyCommand(command);
+          if (cmd) this.runner.exec(cmd.argv, cmd.user ?? g.scriptUser?.[0], cmd.group ?? g.scriptUser?.[1], source);
+        },
+        fifo: (line) => this.fifoWrite(line),
+        onTableChanged: () => this.push(),
+        globals: { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity, smtpHeloName: g.smtpHeloName },
+      },
+      previous,
+    );
+  }
+
+  /** LVS lines (`VS ... UP`, `RS ... DOWN`) go to lvs_notify_fifo, else notify_fifo. */
+  private fifoWrite(line: string): void {
+    this.fifo?.write(line);
+  }
+
+  /** Sends the current wanted table to the manager. */
+  private push(): void {
+    if (!this.manager) return;
+    const { table, errors } = this.health.state.table();
+    for (const e of errors) this.log.error(e);
+    this.manager.setWanted(table, hookManagedServices(this.model));
+  }
+
+  /** SIGHUP: new checkers for the new config; real-server health and quorum carry over. */
+  async reload(model: Model): Promise<void> {
+    const old = this.health;
+    this.model = model;
+    this.health = this.makeHealth(model, old);
+    await old.stop();
+    this.health.start();
+    this.push();
+  }
+
+  state() {
+    return this.health.state;
+  }
+
+  counters() {
+    return this.manager?.counters;
+  }
+
+  /** Stops checkers; removes our services unless -I (dont-release-ipvs). omega runs its scripts. */
+  async stop(release: boolean): Promise<void> {
+    const fx = this.health.state.shutdownEffects();
+    for (const s of fx.scripts) {
+      const cmd = notifyCommand(s.command);
+      if (cmd) this.runner.exec(cmd.argv, cmd.user, cmd.group, s.source);
+    }
+    await this.health.stop();
+    await this.scheduler.stop();
+    await this.manager?.stop(release);
+    await this.runner.drain(1000);
+    this.runner.close();
+    this.fifo?.close();
+    this.ipvs?.close();
+  }
+}
