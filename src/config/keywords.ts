@@ -290,6 +290,8 @@ const vrrpInstance: KeywordSpec[] = [
   kw('mcast_dst_ip', ip, 'mcastDstIp', 'multicast group for this instance'),
   kw('track_src_ip', flag, 'trackSrcIp', 'FAULT when the source address disappears'),
   kw('dont_track_primary', flag, 'dontTrackPrimary', 'do not go FAULT when the own interface goes down'),
+  kw('lvs_self_balancing', flag, 'lvsSelfBalancing', 'keepalived-ts: self-balancing DR tier (VIP on lo and IPVS services out of the table while BACKUP)'),
+  kw('lvs_self_balancing_set_sysctl', flag, 'lvsSelfBalancingSetSysctl', 'keepalived-ts: set arp_ignore=1 / arp_announce=2 on the interface instead of only warning'),
   ...trackBlocks('tracked'),
   kw('garp_master_delay', secs(0, DAY), 'garpMasterDelayMs', 'second GARP burst delay (global)'),
   kw('garp_master_repeat', int(0, INT_MAX), 'garpMasterRepeat', 'GARPs per burst (global)'),

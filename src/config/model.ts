@@ -146,6 +146,9 @@ export interface VrrpInstance extends SourceRef {
   mcastDstIp?: string;
   trackSrcIp: boolean;
   dontTrackPrimary: boolean;
+  /** keepalived-ts: the self-balancing DR tier (src/lvs/self-balance.ts). */
+  lvsSelfBalancing: boolean;
+  lvsSelfBalancingSetSysctl: boolean;
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
