@@ -19,6 +19,7 @@ import { writePidFile, removePidFile } from './pidfile.ts';
 import { reloadRuntime } from './reload.ts';
 import { formatData, formatStats, writeDump } from './dumps.ts';
 import { LvsSide } from './lvs-side.ts';
+import { SelfBalancer } from './self-balance.ts';
 
 /** The part of the model the VRRP side runs: none of it with -C (checks only). */
 function vrrpPart(model: Model, o: DaemonOptions): Model {
@@ -67,12 +68,20 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
       return 1;
     }
   }
-  let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp });
+  // lvs_self_balancing: the VIP on lo and the ARP sysctls before any instance starts.
+  let sb: SelfBalancer | null = null;
+  if (!o.checkOnly && SelfBalancer.wanted(model)) {
+    sb = new SelfBalancer(model, log);
+    await sb.prepare();
+  }
+  const selfBalancer = sb;
+  let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp, wrapVips: selfBalancer ? (i, b) => selfBalancer.wrap(i, b) : undefined });
   // -C (checks only) or a config with virtual servers: the health-check / LVS side.
   let lvs: LvsSide | null = null;
   const startLvs = async (m: Model): Promise<void> => {
     if (o.vrrpOnly || m.virtualServers.length === 0) return;
-    lvs = await LvsSide.start({ model: m, log });
+    lvs = await LvsSide.start({ model: m, log, heldBack: selfBalancer?.heldBack() });
+    selfBalancer?.attach(lvs);
   };
   // A stop signal while starting (e.g. during vrrp_startup_delay) is honoured once started.
   let earlyStop = false;
@@ -115,6 +124,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
     return stopping;
   };
   const finish = (code: number): void => {
+    selfBalancer?.close();
     if (o.pidFile) removePidFile(o.pidFile);
     for (const [sig, fn] of handlers) process.off(sig, fn);
     process.off('uncaughtException', onBug);
@@ -133,6 +143,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
         log.error(`Reload failed: configuration ${o.configFile} has errors - keeping the running configuration`);
         return false;
       }
+      selfBalancer?.reload(next);
       runtime = await reloadRuntime(runtime, vrrpPart(next, o), log, { dontReleaseVrrp: o.dontReleaseVrrp });
       handle.runtime = runtime;
       const side = lvs as LvsSide | null;

@@ -14,6 +14,7 @@ import { NotifyRunner, notifyCommand } from '../notify/runner.ts';
 import { FifoWriter } from '../notify/fifo.ts';
 import type { ServiceKey } from '../ipvs/types.ts';
 import { servicesOf } from '../lvs/wanted.ts';
+import { serviceId } from '../ipvs/reconcile.ts';
 
 export interface LvsSideOptions {
   model: Model;
@@ -21,6 +22,8 @@ export interface LvsSideOptions {
   clock?: Clock;
   /** Network namespace to program (tests); default: the daemon's own. */
   netns?: string;
+  /** Services to keep out of the table from the start (self-balancing instances not MASTER). */
+  heldBack?: ServiceKey[];
 }
 
 /**
@@ -76,6 +79,10 @@ export class LvsSide {
       o.log.error(`IPVS: cannot use the kernel's IPVS (${(e as Error).message}); real servers are checked but the table is not programmed`);
     }
     const side = new LvsSide(o, ipvs);
+    if (o.heldBack?.length) {
+      side.heldBack = new Set(o.heldBack.map(serviceId));
+      side.manager?.claim(o.heldBack);
+    }
     if (ipvs && o.model.globalDefs.lvsFlush) {
       // global_defs lvs_flush: start from an empty table.
       try {
@@ -114,12 +121,26 @@ export class LvsSide {
     this.fifo?.write(line);
   }
 
-  /** Sends the current wanted table to the manager. */
+  /** Sends the current wanted table, less the services held back (self-balancing BACKUP), to the manager. */
   private push(): void {
     if (!this.manager) return;
     const { table, errors } = this.health.state.table();
     for (const e of errors) this.log.error(e);
-    this.manager.setWanted(table, hookManagedServices(this.model));
+    const wanted = this.heldBack.size ? { services: table.services.filter((s) => !this.heldBack.has(serviceId(s.service))) } : table;
+    this.manager.setWanted(wanted, hookManagedServices(this.model));
+  }
+
+  private heldBack = new Set<string>();
+
+  /**
+   * Services kept out of the kernel table (the self-balancing tier while not MASTER). They stay
+   * ours: a crashed run's copies are removed. Returns once the table has been synced.
+   */
+  async holdBack(keys: ServiceKey[]): Promise<void> {
+    this.heldBack = new Set(keys.map(serviceId));
+    this.manager?.claim(keys);
+    this.push();
+    await this.manager?.sync();
   }
 
   /** SIGHUP: new checkers for the new config; real-server health and quorum carry over. */

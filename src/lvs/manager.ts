@@ -64,6 +64,15 @@ export class LvsManager {
     this.schedule();
   }
 
+  /**
+   * Takes ownership of services that are not (yet) wanted, so that leftovers of a crashed run
+   * are removed (the self-balancing tier keeps its services out of the table while BACKUP).
+   */
+  claim(keys: Iterable<ServiceKey>): void {
+    for (const k of keys) this.owned.add(serviceId(k));
+    this.schedule();
+  }
+
   start(): void {
     this.schedule();
     this.armRepair();

@@ -36,6 +36,11 @@ export interface RuntimeOptions {
   dontReleaseVrrp?: boolean;
   /** Injected transport (tests); default raw sockets. */
   transport?: VrrpTransport;
+  /**
+   * Wraps an instance's VIP port, e.g. the self-balancing DR tier, which must put the VIP on `lo`
+   * before it leaves the interface and install IPVS services once it is on (src/daemon/self-balance.ts).
+   */
+  wrapVips?: (inst: VrrpInstance, base: VipPort) => VipPort;
 }
 
 function instanceNotify(i: VrrpInstance, notifyCommand: typeof NotifyCommandFn): NotifyConfig {
@@ -318,7 +323,7 @@ export class VrrpRuntime {
     return {
       clock: this.clock,
       transport: this.#transport!,
-      vips: vipPort,
+      vips: this.#opts.wrapVips ? this.#opts.wrapVips(inst, vipPort) : vipPort,
       garp: this.#garp!,
       log: this.log,
       notify: (name: string, n: NotifyKind) => {
