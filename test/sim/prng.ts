@@ -1,4 +1,7 @@
-// mulberry32: a small, fast, seedable PRNG so every schedule replays from its seed.
+// The simulator's PRNG: the shared mulberry32 (test/fuzz/mutate.ts) with a few helpers, so every
+// schedule replays from its seed.
+import { mulberry32 } from '../fuzz/mutate.ts';
+
 export interface Rng {
   (): number;
   int(n: number): number;
@@ -8,14 +11,7 @@ export interface Rng {
 }
 
 export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const rng = next as Rng;
   rng.int = (n) => Math.floor(next() * n);
   rng.range = (lo, hi) => lo + next() * (hi - lo);

@@ -21,14 +21,5 @@ export function loadGolden(name: string): Golden {
   return { meta, bytes: Buffer.from(hex, 'hex') };
 }
 
-/** A small deterministic PRNG (mulberry32) for seeded fuzzing. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32) for fuzzing. */
+export { mulberry32 as prng } from '../../fuzz/mutate.ts';

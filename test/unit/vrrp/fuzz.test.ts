@@ -3,19 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ip } from '../../../src/vrrp/addr.ts';
+import { mulberry32 as prng } from '../../fuzz/mutate.ts';
 import { encodeAdvert, receiveAdvert, DROP_REASONS, type RxMeta, type RxCheckConfig } from '../../../src/vrrp/packet.ts';
 
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('decoder never throws: 20k random and mutated packets end as ok or a known reason', () => {
   const rnd = prng(0x5eed);
