@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLab, hasAddress, type Lab } from './topology.ts';
 import { RunningDaemon, oursDaemon } from './daemon.ts';
+import { controlRequest } from '../../src/obs/control.ts';
 
 const here = import.meta.dirname;
 const repoNode = join(here, '..', '..', 'node_modules', '.bin', 'node');
@@ -41,6 +42,8 @@ interface Director {
   daemon: RunningDaemon | null;
   web: ChildProcess | null;
   linkDown: boolean;
+  /** The daemon's own status (control socket), refreshed every status line. */
+  view: { state: string; base: number; effective: number } | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,6 +59,7 @@ export class LabSession {
   private readonly start = Date.now();
   private readonly out: (line: string) => void;
   private faultAt: number | null = null;
+  private closed = false;
 
   constructor(prefix: string, out: (line: string) => void) {
     this.out = out;
@@ -70,7 +74,7 @@ export class LabSession {
     ] as const) {
       const conf = join(this.work, `${name}.conf`);
       writeFileSync(conf, tmpl.replaceAll('@NAME@', name).replaceAll('@PRIO@', String(priority)).replaceAll('/run/kats-lab/', `${this.work}/`));
-      this.directors.push({ name, ns: this.lab.hosts.get(name)!.ns, priority, conf, runDir: join(this.work, `run-${name}`), daemon: null, web: null, linkDown: false });
+      this.directors.push({ name, ns: this.lab.hosts.get(name)!.ns, priority, conf, runDir: join(this.work, `run-${name}`), daemon: null, web: null, linkDown: false, view: null });
     }
   }
 
@@ -84,13 +88,17 @@ export class LabSession {
 
   startDirector(d: Director): void {
     if (!d.web) d.web = spawn('ip', ['netns', 'exec', d.ns, repoNode, join(here, 'web.ts'), d.name, '80'], { stdio: 'ignore' });
-    if (!d.daemon || !d.daemon.alive) d.daemon = new RunningDaemon(oursDaemon, d.ns, d.conf, d.runDir);
+    if (!d.daemon || !d.daemon.alive) {
+      d.daemon = new RunningDaemon(oursDaemon, d.ns, d.conf, d.runDir);
+      this.log(`${d.name}: keepalived-ts pid ${d.daemon.pid}, web pid ${d.web.pid ?? '-'}, control socket ${join(d.runDir, 'ctl.sock')}`);
+    }
   }
 
   startAll(): void {
     for (const d of this.directors) this.startDirector(d);
     const c1 = this.lab.hosts.get('c1')!;
     this.client = spawn('ip', ['netns', 'exec', c1.ns, repoNode, join(here, 'client.ts'), this.lab.vip, '100'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.log(`c1: client pid ${this.client.pid ?? '-'} requesting http://${this.lab.vip}/ every 100 ms`);
     createInterface({ input: this.client.stdout! }).on('line', (line) => {
       try {
         this.results.push(JSON.parse(line));
@@ -101,9 +109,13 @@ export class LabSession {
     });
   }
 
-  /** Who holds the VIP now (null: nobody; 'd1+d2': both, which must never last). */
+  /**
+   * Who holds the VIP now (null: nobody; 'd1+d2': both, which must never last). A director whose
+   * link is down is off the network: a killed host may still have the address configured, but it
+   * holds nothing anyone can reach, so it does not count.
+   */
   holder(): string | null {
-    const h = this.directors.filter((d) => hasAddress(d.ns, this.lab.vip)).map((d) => d.name);
+    const h = this.directors.filter((d) => !d.linkDown && hasAddress(d.ns, this.lab.vip)).map((d) => d.name);
     return h.length ? h.join('+') : null;
   }
 
@@ -125,11 +137,34 @@ export class LabSession {
       this.lastChange = Date.now();
     }
     if (!statusLine) return;
+    // Each daemon's own view (state, effective priority) over its control socket (bounded: 500 ms);
+    // the lab's own guess when a daemon does not answer.
+    void Promise.all(this.directors.map((d) => this.refreshView(d))).then(() => this.statusLine(h));
+  }
+
+  private statusLine(h: string | null): void {
+    if (this.closed) return;
     const nodes = this.directors
-      .map((d) => `${d.name}: ${!d.daemon?.alive ? 'down  ' : d.name === h ? 'MASTER' : 'backup'} prio ${d.priority}${existsSync(join(this.work, `${d.name}.fail`)) ? ` (check failing: ${d.priority - 60})` : ''}${d.linkDown ? ' link down' : ''}`)
+      .map((d) => {
+        const v = d.daemon?.alive ? d.view : null;
+        const state = !d.daemon?.alive ? 'down  ' : v ? v.state.padEnd(6) : d.name === h ? 'MASTER' : 'backup';
+        const prio = v ? (v.effective === v.base ? `prio ${v.base}` : `prio ${v.effective} (base ${v.base})`) : `prio ${d.priority}`;
+        const failing = existsSync(join(this.work, `${d.name}.fail`)) ? ' check failing' : '';
+        return `${d.name}: ${state} ${prio}${failing}${d.linkDown ? ' link down' : ''}`;
+      })
       .join(' | ');
     const last = this.results.at(-1);
     this.log(`master=${h ?? '-'} | ${nodes} | client ok ${this.rate(1000)} last 1s, ${this.rate(60_000)} last 60s${last?.by ? `, answered by ${last.by}` : ''}`);
+  }
+
+  private async refreshView(d: Director): Promise<void> {
+    if (!d.daemon?.alive) {
+      d.view = null;
+      return;
+    }
+    const r = await controlRequest(join(d.runDir, 'ctl.sock'), { cmd: 'status' }, 500);
+    const i = r.ok ? (r.data as { instances?: { state: string; basePriority: number; effectivePriority: number }[] }).instances?.[0] : undefined;
+    d.view = i ? { state: i.state, base: i.basePriority, effective: i.effectivePriority } : null;
   }
 
   masterDirector(): Director | undefined {
@@ -186,7 +221,10 @@ export class LabSession {
       case 'restore':
         for (const d of this.directors) {
           if (d.linkDown) {
-            // A crashed run may leave the VIP behind; the daemon removes it on start.
+            // A killed host comes back rebooted: its crashed run left the VIP configured, which a
+            // reboot would have cleared, so clear it before the link is up (the daemon would
+            // remove it on start too, but only after the link was up with a stale VIP).
+            if (!d.daemon?.alive) spawnSync('ip', ['-n', d.ns, 'addr', 'del', `${this.lab.vip}/32`, 'dev', 'eth0'], { stdio: 'ignore' });
             spawnSync('ip', ['-n', d.ns, 'link', 'set', 'eth0', 'up']);
             d.linkDown = false;
           }
@@ -210,6 +248,7 @@ export class LabSession {
   }
 
   async shutdown(): Promise<void> {
+    this.closed = true;
     this.client?.stdin?.end();
     this.client?.kill('SIGKILL');
     for (const d of this.directors) {
@@ -217,6 +256,10 @@ export class LabSession {
     }
     await Promise.all(this.directors.map((d) => d.daemon?.waitExit(3000)));
     for (const d of this.directors) d.web?.kill('SIGKILL');
+    // Wait (bounded) until every helper we started has been reaped, so nothing outlives the lab.
+    const helpers = [this.client, ...this.directors.map((d) => d.web)].filter((c): c is ChildProcess => c !== null);
+    const end = Date.now() + 3000;
+    while (helpers.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < end) await sleep(20);
     this.lab.down();
     rmSync(this.work, { recursive: true, force: true });
     this.log('lab removed: namespaces, processes and files are gone');

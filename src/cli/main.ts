@@ -8,12 +8,18 @@ const subcommands: Record<string, () => Promise<{ run: CommandRun }>> = {
   'check-config': () => import('./cmd-check-config.ts'),
   ipvs: () => import('./cmd-ipvs.ts'),
   genhash: () => import('./cmd-genhash.ts'),
+  status: () => import('./cmd-status.ts'),
+  ctl: () => import('./cmd-ctl.ts'),
 };
 
 export const usage = `Usage: keepalived-ts [OPTION...]            run the daemon (keepalived's flags)
        keepalived-ts check-config FILE [--json] [--no-host-checks]
        keepalived-ts ipvs list [--stats]
        keepalived-ts genhash -s HOST -p PORT -u PATH [--ssl]
+       keepalived-ts status [--json] [--socket PATH]
+       keepalived-ts ctl drain|undrain REAL_SERVER [--socket PATH]
+       keepalived-ts ctl maintenance INSTANCE on|off [--socket PATH]
+       keepalived-ts ctl schedule list|add drain|maintenance TARGET 'CRON' SECONDS|del ID
 
 Daemon options (as keepalived):
   -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)
@@ -22,6 +28,9 @@ Daemon options (as keepalived):
   -l, --log-console        log to the console
   -D, --log-detail         detailed logging
   -p, --pid=FILE           pid file
+      --control-socket=PATH  status/ctl socket (default /run/keepalived-ts/control.sock)
+      --metrics=[ADDR:]PORT  Prometheus endpoint (off by default; 127.0.0.1 unless ADDR)
+      --state-file=PATH      where ctl drains and maintenance persist
   -v, --version            print the version
   -h, --help               this help
 `;

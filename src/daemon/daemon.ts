@@ -13,13 +13,15 @@ import type { DaemonOptions } from './options.ts';
 import { createLogger, type Logger } from '../obs/log.ts';
 import { loadConfig } from '../config/load.ts';
 import { formatDiagnostic } from '../config/ast.ts';
-import type { Model } from '../config/model.ts';
+import type { Model, VrrpInstance } from '../config/model.ts';
+import type { VipPort } from '../vrrp/instance.ts';
 import { VrrpRuntime } from '../vrrp/runtime.ts';
 import { writePidFile, removePidFile } from './pidfile.ts';
 import { reloadRuntime } from './reload.ts';
 import { formatData, formatStats, writeDump } from './dumps.ts';
 import { LvsSide } from './lvs-side.ts';
 import { SelfBalancer } from './self-balance.ts';
+import { LvsSyncDaemon } from '../lvs/sync-daemon.ts';
 
 /** The part of the model the VRRP side runs: none of it with -C (checks only). */
 function vrrpPart(model: Model, o: DaemonOptions): Model {
@@ -75,7 +77,11 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
     await sb.prepare();
   }
   const selfBalancer = sb;
-  let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp, wrapVips: selfBalancer ? (i, b) => selfBalancer.wrap(i, b) : undefined });
+  // lvs_sync_daemon: the backup sync daemon now, switched with its VRRP instance's state.
+  const syncd = o.checkOnly ? null : LvsSyncDaemon.fromModel(model, log);
+  await syncd?.start();
+  const wrapSb = selfBalancer ? (i: VrrpInstance, b: VipPort) => selfBalancer.wrap(i, b) : undefined;
+  let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp, wrapVips: syncd ? (i, b) => syncd.wrap(i, wrapSb ? wrapSb(i, b) : b) : wrapSb });
   // -C (checks only) or a config with virtual servers: the health-check / LVS side.
   let lvs: LvsSide | null = null;
   const startLvs = async (m: Model): Promise<void> => {
@@ -114,6 +120,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
     stopping = runtime
       .stop(handover)
       .then(() => (lvs as LvsSide | null)?.stop(!o.dontReleaseIpvs))
+      .then(() => syncd?.close())
       .then(
       () => finish(0),
       (e: unknown) => {
@@ -194,5 +201,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
 
   const handle: DaemonHandle = { done, runtime, log, stop, reload };
   if (earlyStop) void stop(false);
+  // Control socket (status, ctl), --metrics, --state-file, systemd notify: src/daemon/ops.ts.
+  else await (await import('./ops.ts')).startOps(o, handle, () => lvs as LvsSide | null);
   return handle;
 }

@@ -157,6 +157,21 @@ export class LvsSide {
     return this.health.state;
   }
 
+  /** The current checkers' generation (status, metrics, ctl drain). */
+  currentHealth(): LvsHealth {
+    return this.health;
+  }
+
+  /** ctl drain/undrain: a real server's weight through the LVS state, then the table. */
+  setWeight(vsKey: string, rsKey: string, weight: number): boolean {
+    const st = this.health.state;
+    if (!st.realServerState(vsKey, rsKey)) return false;
+    const fx = st.setWeight(vsKey, rsKey, weight);
+    for (const l of fx.logs) this.log.info(l);
+    if (fx.tableChanged) this.push();
+    return true;
+  }
+
   counters() {
     return this.manager?.counters;
   }

@@ -26,6 +26,10 @@ export interface DaemonOptions {
   controlSocket: string;
   /** Directory for SIGUSR1/SIGUSR2/JSON dumps (keepalived writes to its tmp dir). */
   dumpDir: string;
+  /** `--metrics [ADDR:]PORT`: the Prometheus endpoint (off by default; loopback unless ADDR). */
+  metrics?: string;
+  /** `--state-file PATH`: drains and maintenance set by `ctl`, kept across reloads and restarts. */
+  stateFile?: string;
   /** Accepted for compatibility and ignored, with the reason. */
   ignored: string[];
 }
@@ -69,6 +73,15 @@ const flags: FlagSpec[] = [
   },
   { long: 'control-socket', value: 'required', apply: (o, v) => void (o.controlSocket = v!) },
   { long: 'dump-dir', value: 'required', apply: (o, v) => void (o.dumpDir = v!) },
+  {
+    long: 'metrics',
+    value: 'required',
+    apply: (o, v) => {
+      if (!/^(?:\[[0-9a-fA-F:.]+\]:|[^:\s]+:)?\d{1,5}$/.test(v!) || Number(v!.split(':').at(-1)) > 65535) return `--metrics wants [ADDR:]PORT, not '${v}'`;
+      o.metrics = v;
+    },
+  },
+  { long: 'state-file', value: 'required', apply: (o, v) => void (o.stateFile = v!) },
   { short: 'r', long: 'vrrp_pid', value: 'required', apply: ignoredFlag('-r: one process, one pid file (-p)') },
   { short: 'c', long: 'checkers_pid', value: 'required', apply: ignoredFlag('-c: one process, one pid file (-p)') },
   { short: 'b', long: 'bfd_pid', value: 'required', apply: ignoredFlag('-b: BFD is not supported') },

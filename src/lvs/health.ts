@@ -29,6 +29,8 @@ export class LvsHealth {
   private readonly ports: LvsHealthPorts;
   private readonly jobIds: string[] = [];
   private readonly healths = new Map<string, RealServerHealth>();
+  /** The last probe of each real server (`vsKey|rsKey`), for status and metrics. */
+  readonly lastProbes = new Map<string, { checker: string; ok: boolean; reason: string; detail: string; atMs: number; latencyMs: number }>();
 
   constructor(model: Model, ports: LvsHealthPorts, previous?: LvsHealth) {
     this.model = model;
@@ -66,8 +68,15 @@ export class LvsHealth {
             health.setChecker(ids[i], true);
             return;
           }
+          const probe = opts.probe;
           const mon = new CheckerMonitor({
             ...opts,
+            probe: async (signal) => {
+              const t0 = Date.now();
+              const r = await probe(signal);
+              if (r.reason !== 'aborted') this.lastProbes.set(`${vsKey}|${rsKey}`, { checker: `${opts.kind}_CHECK`, ok: r.ok, reason: r.reason, detail: r.detail, atMs: Date.now(), latencyMs: Date.now() - t0 });
+              return r;
+            },
             logger: this.ports.logger,
             onChange: (up) => health.setChecker(ids[i], up),
             onWeight: (w) => health.setDynamicWeight(ids[i], w),

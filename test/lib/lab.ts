@@ -191,7 +191,10 @@ export class Lab {
     const file = join(this.dir, `${hostName}-${this.daemons.length}.conf`);
     writeFileSync(file, conf);
     const pidFile = join(this.dir, `${hostName}.pid`);
-    const proc = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, '-f', file, '-n', '-l', '-D', '-p', pidFile, '--log-format', 'keepalived', ...extraArgs], {
+    // A private control socket per daemon unless the test names one: daemons in different
+    // namespaces share the host's file system, and a test must never reach another's daemon.
+    const ctl = extraArgs.includes('--control-socket') ? [] : ['--control-socket', join(this.dir, `${hostName}.ctl.sock`)];
+    const proc = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, '-f', file, '-n', '-l', '-D', '-p', pidFile, '--log-format', 'keepalived', ...ctl, ...extraArgs], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
