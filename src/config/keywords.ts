@@ -76,12 +76,14 @@ export interface KeywordSpec {
   description: string;
   /** Deprecated spelling: the keyword it now means. */
   aliasOf?: string;
+  /** Supported, but its words are stored as written (model `kept`) for the code that acts on them. */
+  keptWords?: boolean;
 }
 
-type Opt = { status?: Status; aliasOf?: string };
+type Opt = { status?: Status; aliasOf?: string; keptWords?: boolean };
 
 function kw(keyword: string, value: ValueKind, field: string, description: string, opt: Opt = {}): KeywordSpec {
-  return { keyword, value, field, description, status: opt.status ?? 'supported', aliasOf: opt.aliasOf };
+  return { keyword, value, field, description, status: opt.status ?? 'supported', aliasOf: opt.aliasOf, ...(opt.keptWords ? { keptWords: true } : {}) };
 }
 function alias(keyword: string, target: string, value: ValueKind): KeywordSpec {
   return { keyword, value, field: '', description: `deprecated spelling of ${target}`, status: 'supported', aliasOf: target };
@@ -179,7 +181,7 @@ const globalDefs: KeywordSpec[] = [
   kw('vrrp_startup_delay', secs(0, 3600), 'vrrpStartupDelayMs', 'delay before VRRP starts (0)'),
   kw('default_interface', str, 'defaultInterface', 'device for static addresses without dev'),
   kw('log_unknown_vrids', flag, 'logUnknownVrids', 'log adverts for VRIDs we do not run'),
-  kept('lvs_sync_daemon', [1, Infinity], 'IPVS connection sync daemon `IF [inst VI] [id N] ...`'),
+  kw('lvs_sync_daemon', { type: 'custom', args: [1, Infinity] }, '', 'IPVS connection sync daemon `IF [VI] [id N] [maxlen N] [port N] [ttl N] [group IP]`, master/backup following the instance (src/lvs/sync-daemon.ts)', { keptWords: true }),
   kept('lvs_timeouts', [1, 6], 'IPVS timeouts `[tcp S] [tcpfin S] [udp S]`'),
   kept('vrrp_iptables', [0, 2], 'iptables chains for no_accept'),
   kept('vrrp_ipsets', [0, 5], 'ipset names for no_accept'),

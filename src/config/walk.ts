@@ -64,7 +64,9 @@ function checkNode(block: BlockKind, node: ConfNode, d: Diagnostics): Item | und
     return undefined;
   }
   if (node.args.length > max) {
-    d.error(node, `'${node.keyword}' takes ${max === 0 ? 'no arguments' : `at most ${max} argument(s)`}: unexpected '${node.args[max]}'`);
+    // A password with a space would put its second word in the log: name it, do not print it.
+    const extra = node.keyword === 'auth_pass' ? '***' : node.args[max];
+    d.error(node, `'${node.keyword}' takes ${max === 0 ? 'no arguments' : `at most ${max} argument(s)`}: unexpected '${extra}'`);
     return undefined;
   }
   const v = spec.value;
@@ -91,7 +93,7 @@ export function applyScalars(items: Item[], target: object, d: Diagnostics): { r
   const explicit = new Set<string>();
   for (const item of items) {
     const v = item.spec.value;
-    if (item.spec.status === 'parsed-and-kept' && item.spec.field === '') {
+    if ((item.spec.status === 'parsed-and-kept' || item.spec.keptWords) && item.spec.field === '') {
       const kept = (t.kept ??= []) as KeptKeyword[];
       kept.push({ keyword: item.spec.keyword, args: item.args, file: item.file, line: item.line });
       explicit.add(item.spec.keyword);
