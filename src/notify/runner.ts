@@ -40,6 +40,8 @@ export class NotifyRunner {
   #opts: NotifyRunnerOptions;
   #fifo: FifoWriter | undefined;
   #running = new Set<Promise<unknown>>();
+  /** Process group ids of the scripts still running (killed at close(), as keepalived's script_killall). */
+  #pgids = new Set<number>();
 
   constructor(opts: NotifyRunnerOptions) {
     this.#opts = opts;
@@ -95,7 +97,12 @@ export class NotifyRunner {
         () => undefined,
       );
       this.#running.add(p);
-      void p.finally(() => this.#running.delete(p));
+      const pgid = child.pid;
+      if (pgid) this.#pgids.add(pgid);
+      void p.finally(() => {
+        this.#running.delete(p);
+        if (pgid) this.#pgids.delete(pgid);
+      });
     } catch (e) {
       log.error(`${source}: cannot run ${argv[0]}: ${(e as Error).message}`);
     }
@@ -107,7 +114,26 @@ export class NotifyRunner {
     await Promise.race([Promise.allSettled([...this.#running]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
+  /**
+   * At exit (after drain): scripts still running get SIGTERM to their process group, SIGKILL a
+   * second later (keepalived vrrp_terminate_phase1: script_killall(SIGTERM), then a backstop).
+   * Without it a hung notify script kept the stopped daemon alive until its timeout (30 s) and
+   * outlived it.
+   */
   close(): void {
     this.#fifo?.close();
+    const kill = (sig: NodeJS.Signals) => {
+      // Only groups whose script has not been reaped yet (no signal to a reused id).
+      for (const g of this.#pgids) {
+        try {
+          process.kill(-g, sig);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    if (this.#pgids.size === 0) return;
+    kill('SIGTERM');
+    setTimeout(() => kill('SIGKILL'), 1000).unref();
   }
 }
