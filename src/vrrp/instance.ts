@@ -7,6 +7,7 @@
 // cancelled, its VIPs released, and it starts again from INIT as at daemon start; the daemon and
 // the other instances go on (DESIGN.md "a bug in one instance resets that instance").
 
+import { preciseTimer } from './precise-timer.ts';
 import type { Clock, TimerHandle } from '../lib/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import { formatIp, type IpBytes } from './addr.ts';
@@ -49,8 +50,6 @@ export interface InstancePorts {
   preciseTimers?: boolean;
 }
 
-/** How early a precise timer wakes before its due time, ms. */
-const PRECISE_LEAD_MS = 2;
 
 export interface InstanceSetup {
   config: InstanceConfig;
@@ -219,7 +218,7 @@ export class InstanceRunner {
           this.#timers.delete(kind);
           this.handle({ type: 'timer', now: this.ports.clock.now(), kind, token });
         };
-        this.#timers.set(kind, kind === 'master_down' && this.ports.preciseTimers ? this.#preciseTimer(atMs, fire) : this.ports.clock.setTimer(Math.max(0, Math.ceil(atMs - this.ports.clock.now())), fire));
+        this.#timers.set(kind, kind === 'master_down' && this.ports.preciseTimers ? preciseTimer(this.ports.clock, atMs, fire) : this.ports.clock.setTimer(Math.max(0, Math.ceil(atMs - this.ports.clock.now())), fire));
         return;
       }
       case 'cancel_timer':
@@ -270,29 +269,6 @@ export class InstanceRunner {
       case 'fault_cleared':
         return; // consumed by the sync-group coordinator
     }
-  }
-
-  /**
-   * The master-down timer decides how fast a backup takes over, so it should not wait for the
-   * next whole millisecond: setTimeout brings us close, setImmediate steps cover the rest.
-   */
-  #preciseTimer(atMs: number, fire: () => void): TimerHandle {
-    const clock = this.ports.clock;
-    let cancelled = false;
-    let inner: TimerHandle | undefined;
-    const spin = () => {
-      if (cancelled) return;
-      if (clock.now() >= atMs) fire();
-      else setImmediate(spin);
-    };
-    inner = clock.setTimer(Math.max(0, Math.floor(atMs - clock.now()) - PRECISE_LEAD_MS), spin);
-    return {
-      cancel: () => {
-        cancelled = true;
-        inner?.cancel();
-        inner = undefined;
-      },
-    };
   }
 
   #sendAdvert(priority: number, advertIntCs: number): void {

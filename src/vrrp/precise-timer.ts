@@ -1,0 +1,35 @@
+// The master-down timer decides how fast a backup takes over, so it should not wait for the next
+// whole millisecond: setTimeout brings us close, setImmediate steps cover the rest.
+//
+// It must also never fire ahead of adverts that are already waiting in the socket. When the event
+// loop was blocked past the deadline (start-up work, a long GC pause, an overloaded host: the
+// "thread timer expired" spurious failovers of keepalived issues #1955, #2066, #2271), libuv runs
+// expired timers BEFORE it polls for I/O, so a naive timer would make a backup take over from a
+// master whose adverts sit unread in the receive buffer. The due timer therefore fires from a
+// setImmediate, which runs after the poll phase: queued adverts are handled first, and an advert
+// that resets the timer cancels it in time.
+import type { Clock, TimerHandle } from '../lib/clock.ts';
+
+/** How early the coarse timer wakes before the due time, ms. */
+export const PRECISE_LEAD_MS = 2;
+
+export function preciseTimer(clock: Clock, atMs: number, fire: () => void): TimerHandle {
+  let cancelled = false;
+  let inner: TimerHandle | undefined;
+  const spin = () => {
+    if (cancelled) return;
+    if (clock.now() >= atMs) {
+      setImmediate(() => {
+        if (!cancelled) fire();
+      });
+    } else setImmediate(spin);
+  };
+  inner = clock.setTimer(Math.max(0, Math.floor(atMs - clock.now()) - PRECISE_LEAD_MS), spin);
+  return {
+    cancel: () => {
+      cancelled = true;
+      inner?.cancel();
+      inner = undefined;
+    },
+  };
+}
