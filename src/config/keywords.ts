@@ -401,7 +401,7 @@ const realServer: KeywordSpec[] = [
   kept('snmp_name', [1, 1], 'SNMP name'),
   ...inherited(),
   ...checkerTypes.map((t) =>
-    kw(t, { type: 'block', block: t, args: [0, 0] }, 'checkers', `${t} health checker`, t === 'FILE_CHECK' || t === 'UDP_CHECK' || t === 'PING_CHECK' ? { status: 'parsed-and-kept' } : {}),
+    kw(t, { type: 'block', block: t, args: [0, 0] }, 'checkers', `${t} health checker`, t === 'FILE_CHECK' ? { status: 'parsed-and-kept' } : {}),
   ),
   nsy('BFD_CHECK', 'BFD health checker', true),
 ];

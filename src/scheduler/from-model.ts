@@ -5,6 +5,7 @@
 //    picks checks/http.ts instead.
 //  * Script user: per-script `user`, else global `script_user`, else `keepalived_script` if that
 //    account exists, else the daemon's own uid (keepalived core/notify.c get_default_script_user).
+import { probePing } from '../../checks/ping.ts';
 import type { Checker, RealServer, VrrpScript } from '../config/model.ts';
 import type { ProbeResult } from '../../checks/types.ts';
 import { fmtTrio } from '../../checks/types.ts';
@@ -72,6 +73,7 @@ const kinds: Record<string, CheckerKind> = {
   SMTP_CHECK: 'SMTP',
   UDP_CHECK: 'UDP',
   FILE_CHECK: 'FILE',
+  PING_CHECK: 'PING',
 };
 
 export interface CheckerContext {
@@ -121,8 +123,10 @@ export function checkerProbe(c: Checker, ctx: CheckerContext): ProbeFn | { unsup
       const opts = { timeoutMs: c.miscTimeoutMs ?? c.delayLoopMs, graceMs: g.graceMs, user, dynamic: c.miscDynamic };
       return (signal) => probeScript(prepared, opts, signal);
     }
+    case 'PING_CHECK':
+      return (signal) => probePing({ host }, { timeoutMs: c.connectTimeoutMs }, signal);
     default:
-      return { unsupported: `${c.type} is not implemented (PING_CHECK needs a raw ICMP socket; FILE_CHECK goes through track files)` };
+      return { unsupported: `${c.type} is not implemented (FILE_CHECK goes through track files)` };
   }
 }
 

@@ -103,7 +103,7 @@ export function scriptFailureText(r: ProbeResult): string {
 // ---------------------------------------------------------------------------------------------
 // real-server checkers
 
-export type CheckerKind = 'TCP' | 'HTTP' | 'SSL' | 'MISC' | 'DNS' | 'SMTP' | 'UDP' | 'FILE';
+export type CheckerKind = 'TCP' | 'HTTP' | 'SSL' | 'MISC' | 'DNS' | 'SMTP' | 'UDP' | 'FILE' | 'PING';
 
 export interface CheckerMonitorOptions extends RealServerCheckConfig, IntervalConfig {
   id: string;
