@@ -67,7 +67,10 @@ test('MISC_CHECK from the model: quoted misc_path, misc_dynamic weight', async (
   assert.deepEqual([r.ok, r.weight], [true, 7]);
   const opts = checkerMonitorOptions('m', c, { rs: { address: '127.0.0.1', port: 80 } });
   assert.ok(!('unsupported' in opts) && opts.miscPath === join(fixtures, 'exit-code.sh'));
-  assert.ok('unsupported' in checkerMonitorOptions('p', checker({ type: 'PING_CHECK' }), { rs: { address: '127.0.0.1' } }));
+  // FILE_CHECK goes through track files, not a probe; PING_CHECK has one (checks/ping.ts).
+  assert.ok('unsupported' in checkerMonitorOptions('f', checker({ type: 'FILE_CHECK' }), { rs: { address: '127.0.0.1' } }));
+  const ping = checkerMonitorOptions('p', checker({ type: 'PING_CHECK' }), { rs: { address: '127.0.0.1' } });
+  assert.ok(!('unsupported' in ping) && ping.kind === 'PING');
 });
 
 test('vrrp_script from the model: a ScriptTracker configuration that runs the script', async () => {
