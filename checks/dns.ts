@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { ProbeResult } from './types.ts';
-import { abortReason, errorDetail, nowMs, result, socketErrorReason } from './types.ts';
+import { abortReason, errorDetail, nowMs, result, settleProbe, socketErrorReason } from './types.ts';
 
 export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
 export const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
@@ -90,26 +90,21 @@ export function probeDns(target: DnsTarget, options: DnsOptions, signal?: AbortS
       return resolve(result(false, 'error', errorDetail(err), start));
     }
     const sock: Socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
-    let done = false;
     let ignored = '';
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      try {
-        sock.close();
-      } catch {
-        /* already closed */
-      }
-      resolve(r);
-    };
-    const timer = setTimeout(
-      () => finish(result(false, ignored ? 'malformed' : 'timeout', ignored ? `no valid reply within ${options.timeoutMs} ms (ignored: ${ignored})` : `read timeout after ${options.timeoutMs} ms`, start)),
-      options.timeoutMs,
-    );
-    const onAbort = () => finish(result(false, abortReason(signal), 'aborted', start));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleProbe({
+      resolve,
+      start,
+      signal,
+      timeoutMs: options.timeoutMs,
+      onTimeout: () => result(false, ignored ? 'malformed' : 'timeout', ignored ? `no valid reply within ${options.timeoutMs} ms (ignored: ${ignored})` : `read timeout after ${options.timeoutMs} ms`, start),
+      release: () => {
+        try {
+          sock.close();
+        } catch {
+          /* already closed */
+        }
+      },
+    });
     sock.on('error', (err) => finish(result(false, socketErrorReason(err), errorDetail(err), start)));
     sock.on('message', (msg) => {
       const h = decodeDnsHeader(msg);

@@ -8,7 +8,7 @@ import { AF_INET, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 } from '../src/native/const
 import { sockaddrIn, sockaddrIn6 } from '../src/native/sockaddr.ts';
 import { parseIp, ipEquals, type IpBytes } from '../src/vrrp/addr.ts';
 import { internetChecksum } from '../src/vrrp/checksum.ts';
-import { abortReason, errorDetail, nowMs, result, socketErrorReason, type ProbeResult } from './types.ts';
+import { abortReason, errorDetail, nowMs, result, settleProbe, socketErrorReason, type ProbeResult } from './types.ts';
 
 const IPPROTO_ICMP = 1;
 const ICMP_ECHO = 8;
@@ -65,18 +65,14 @@ export function probePing(target: PingTarget, options: PingOptions, signal?: Abo
     }
     const id = randomInt(0, 0x10000);
     const seq = randomInt(0, 0x10000);
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve(r);
-    };
-    const onAbort = () => finish(result(false, abortReason(signal), 'aborted', start));
-    const timer = setTimeout(() => finish(result(false, 'timeout', `no echo reply within ${options.timeoutMs} ms`, start)), options.timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleProbe({
+      resolve,
+      start,
+      signal,
+      timeoutMs: options.timeoutMs,
+      onTimeout: () => result(false, 'timeout', `no echo reply within ${options.timeoutMs} ms`, start),
+      release: () => sock.close(),
+    });
     sock.on('error', (e: Error) => finish(result(false, socketErrorReason(e), errorDetail(e), start)));
     sock.on('message', (m: RawMessage) => {
       if (!m.src || !ipEquals(m.src, addr)) return;

@@ -4,7 +4,7 @@
 import { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { ProbeResult } from './types.ts';
-import { abortReason, errorDetail, nowMs, result, socketErrorReason } from './types.ts';
+import { abortReason, errorDetail, nowMs, result, settleProbe, socketErrorReason } from './types.ts';
 
 export interface SmtpTarget {
   host: string;
@@ -23,7 +23,6 @@ export function probeSmtp(target: SmtpTarget, options: SmtpOptions, signal?: Abo
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(result(false, abortReason(signal), 'aborted before connect', start));
     const sock = new Socket();
-    let done = false;
     let buf = '';
     const steps: Array<{ expect: number; send?: string; what: string }> = [
       { expect: 220, send: `HELO ${options.heloName ?? hostname()}\r\n`, what: 'banner' },
@@ -31,17 +30,14 @@ export function probeSmtp(target: SmtpTarget, options: SmtpOptions, signal?: Abo
       { expect: 221, what: 'QUIT' },
     ];
     let step = 0;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish(result(false, 'timeout', `SMTP dialogue incomplete after ${options.timeoutMs} ms (waiting for ${steps[step]?.what})`, start)), options.timeoutMs);
-    const onAbort = () => finish(result(false, abortReason(signal), 'aborted', start));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleProbe({
+      resolve,
+      start,
+      signal,
+      timeoutMs: options.timeoutMs,
+      onTimeout: () => result(false, 'timeout', `SMTP dialogue incomplete after ${options.timeoutMs} ms (waiting for ${steps[step]?.what})`, start),
+      release: () => sock.destroy(),
+    });
     sock.setEncoding('latin1');
     sock.on('data', (chunk: string) => {
       buf += chunk;

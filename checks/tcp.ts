@@ -2,7 +2,7 @@
 // (keepalived/check/check_tcp.c tcp_check_thread: connect, then close at once).
 import { Socket } from 'node:net';
 import type { ProbeResult } from './types.ts';
-import { abortReason, errorDetail, nowMs, result, socketErrorReason } from './types.ts';
+import { abortReason, errorDetail, nowMs, result, settleProbe, socketErrorReason } from './types.ts';
 
 export interface TcpTarget {
   host: string; // connect_ip (default: the real server's address)
@@ -22,18 +22,14 @@ export function probeTcp(target: TcpTarget, options: TcpOptions, signal?: AbortS
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(result(false, abortReason(signal), 'aborted before connect', start));
     const sock = new Socket();
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish(result(false, 'timeout', `no connection within ${options.connectTimeoutMs} ms`, start)), options.connectTimeoutMs);
-    const onAbort = () => finish(result(false, abortReason(signal), 'aborted', start));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleProbe({
+      resolve,
+      start,
+      signal,
+      timeoutMs: options.connectTimeoutMs,
+      onTimeout: () => result(false, 'timeout', `no connection within ${options.connectTimeoutMs} ms`, start),
+      release: () => sock.destroy(),
+    });
     sock.once('connect', () => finish(result(true, 'ok', 'connected', start)));
     sock.once('error', (err) => finish(result(false, socketErrorReason(err), errorDetail(err), start)));
     sock.connect({ host: target.host, port: target.port, localAddress: options.localAddress, localPort: options.localPort });

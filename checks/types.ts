@@ -110,3 +110,31 @@ export function result(ok: boolean, reason: ProbeReason, detail: string, startMs
 export function fmtTrio(ip: string, port: number, proto = 'tcp'): string {
   return `[${ip}]:${proto}:${port}`;
 }
+
+/**
+ * The one-shot ending every socket probe shares: the first verdict wins, and the timeout, the
+ * abort listener and the socket (`release`) are let go exactly once. Returns `finish`.
+ */
+export function settleProbe(o: {
+  resolve: (r: ProbeResult) => void;
+  start: number;
+  timeoutMs: number;
+  /** The verdict when nothing decided within timeoutMs. */
+  onTimeout: () => ProbeResult;
+  signal?: AbortSignal;
+  release: () => void;
+}): (r: ProbeResult) => void {
+  let done = false;
+  const finish = (r: ProbeResult) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    o.release();
+    o.resolve(r);
+  };
+  const timer = setTimeout(() => finish(o.onTimeout()), o.timeoutMs);
+  const onAbort = () => finish(result(false, abortReason(o.signal), 'aborted', o.start));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}

@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { ProbeResult } from './types.ts';
-import { abortReason, errorDetail, nowMs, result, socketErrorReason } from './types.ts';
+import { abortReason, errorDetail, nowMs, result, settleProbe, socketErrorReason } from './types.ts';
 
 export interface UdpTarget {
   host: string;
@@ -60,25 +60,20 @@ export function probeUdp(target: UdpTarget, options: UdpOptions, signal?: AbortS
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(result(false, abortReason(signal), 'aborted before send', start));
     const sock = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      try {
-        sock.close();
-      } catch {
-        /* closed */
-      }
-      resolve(r);
-    };
-    const timer = setTimeout(
-      () => finish(options.requireReply ? result(false, 'timeout', `no reply within ${options.timeoutMs} ms`, start) : result(true, 'ok', 'no reply, no ICMP error', start)),
-      options.timeoutMs,
-    );
-    const onAbort = () => finish(result(false, abortReason(signal), 'aborted', start));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleProbe({
+      resolve,
+      start,
+      signal,
+      timeoutMs: options.timeoutMs,
+      onTimeout: () => (options.requireReply ? result(false, 'timeout', `no reply within ${options.timeoutMs} ms`, start) : result(true, 'ok', 'no reply, no ICMP error', start)),
+      release: () => {
+        try {
+          sock.close();
+        } catch {
+          /* already closed */
+        }
+      },
+    });
     sock.on('error', (err) => finish(result(false, socketErrorReason(err), errorDetail(err), start)));
     sock.on('message', (msg) => {
       const rr = options.requireReply;
