@@ -52,10 +52,13 @@ export class LvsSide {
   private readonly ipvs: IpvsClient | null;
   private model: Model;
   private fifo: FifoWriter | null = null;
+  /** Depends only on the model: computed per configuration, not on every health change. */
+  private hookManaged: ServiceKey[];
 
   private constructor(o: LvsSideOptions, ipvs: IpvsClient | null) {
     this.log = o.log;
     this.model = o.model;
+    this.hookManaged = hookManagedServices(o.model);
     this.ipvs = ipvs;
     const clock = o.clock ?? systemClock;
     const g = o.model.globalDefs;
@@ -127,7 +130,7 @@ export class LvsSide {
     const { table, errors } = this.health.state.table();
     for (const e of errors) this.log.error(e);
     const wanted = this.heldBack.size ? { services: table.services.filter((s) => !this.heldBack.has(serviceId(s.service))) } : table;
-    this.manager.setWanted(wanted, hookManagedServices(this.model));
+    this.manager.setWanted(wanted, this.hookManaged);
   }
 
   private heldBack = new Set<string>();
@@ -147,6 +150,7 @@ export class LvsSide {
   async reload(model: Model): Promise<void> {
     const old = this.health;
     this.model = model;
+    this.hookManaged = hookManagedServices(model);
     this.health = this.makeHealth(model, old);
     await old.stop();
     this.health.start();
