@@ -150,6 +150,8 @@ export interface InstanceState {
   readonly nextToken: number;
   /** VIPs are configured on the interface (MASTER, or STOP during a graceful handover). */
   readonly vipsHeld: boolean;
+  /** Graceful handover: the new master's first advert was seen; its GARPs are awaited. */
+  readonly handoverNewMaster: IpBytes | undefined;
   /** The pending `garp` timer is a garp_master_refresh (not the garp_master_delay burst). */
   readonly garpRefreshing: boolean;
   readonly counters: Readonly<InstanceCounters>;
@@ -162,7 +164,9 @@ export type VrrpEvent =
   | { type: 'trackers'; now: number; trackers: readonly TrackerState[] }
   | { type: 'fault'; now: number; key: string; faulted: boolean }
   | { type: 'stop'; now: number; handover?: boolean }
-  | { type: 'sync'; now: number; directive: SyncDirective };
+  | { type: 'sync'; now: number; directive: SyncDirective }
+  /** Another host announced one of our VIPs (gratuitous ARP / unsolicited NA) while we hand over. */
+  | { type: 'vips_claimed'; now: number };
 
 export type VrrpAction =
   /** Send one advert now (priority 0 = "master leaving"). */
@@ -173,6 +177,8 @@ export type VrrpAction =
   | { type: 'remove_vips' }
   /** Send `repeat` gratuitous ARPs / unsolicited NAs per VIP now. */
   | { type: 'garp'; repeat: number }
+  /** Start / stop watching the wire for another host's GARP / NA for our VIPs (handover). */
+  | { type: 'watch_claims'; on: boolean }
   /** notify_master|backup|fault|stop + `notify ... INSTANCE name STATE priority` + FIFO. */
   | { type: 'notify'; state: NotifyState; priority: number }
   /** notify_master_rx_lower_pri and FIFO `MASTER_RX_LOWER_PRI`. */
@@ -192,6 +198,14 @@ export interface StepResult {
   state: InstanceState;
   actions: VrrpAction[];
 }
+
+/**
+ * Graceful handover: how long the old master keeps its VIPs after the new master's first advert
+ * when it sees no gratuitous ARP / NA from it (beyond keepalived, which has released long before).
+ * The new master announces within a netlink round trip of that advert, so this only matters when
+ * its GARPs are disabled or lost; both hosts serving the VIP for that long is harmless.
+ */
+export const CLAIM_GRACE_MS = 200;
 
 const ZERO_COUNTERS: InstanceCounters = {
   advertsRx: 0,
@@ -222,6 +236,7 @@ export function initialState(config: InstanceConfig): InstanceState {
     timers: {},
     nextToken: 1,
     vipsHeld: false,
+    handoverNewMaster: undefined,
     garpRefreshing: false,
     counters: ZERO_COUNTERS,
   };
@@ -297,6 +312,11 @@ function dispatch(ctx: Ctx, ev: VrrpEvent): void {
       return onStop(ctx, ev.now, ev.handover === true);
     case 'sync':
       return onSync(ctx, ev.now, ev.directive);
+    case 'vips_claimed':
+      if (ctx.s.state === 'STOP' && ctx.s.vipsHeld) {
+        finishHandover(ctx, `(${name(ctx)}) new master's gratuitous ARP/NA seen, releasing VIPs`);
+      }
+      return;
   }
 }
 
@@ -458,13 +478,21 @@ function onAdvert(ctx: Ctx, now: number, adv: VrrpAdvert, src: IpBytes): void {
       return backupRx(ctx, now, adv, src);
     case 'MASTER':
       return masterRx(ctx, now, adv, src);
-    case 'STOP':
+    case 'STOP': {
       // Graceful handover: the first advert of another router with priority > 0 is the new
-      // master (it sends its advert before its GARPs), so our VIPs can go now.
-      if (ctx.s.vipsHeld && adv.priority > 0 && !ipEquals(src, ctx.s.config.primaryAddr)) {
-        finishHandover(ctx, `(${name(ctx)}) new master ${formatIp(src)} seen, releasing VIPs`);
+      // master. It sends that advert BEFORE it adds the VIPs and sends its GARPs (RFC 5798
+      // §6.4.2 order), so releasing now would leave clients whose ARP caches still point here
+      // unanswered until the GARPs land. Keep serving until the GARP / NA itself is seen
+      // ('vips_claimed'), or CLAIM_GRACE_MS at most (GARPs disabled, lost, or not watchable).
+      const s = ctx.s;
+      if (s.vipsHeld && s.handoverNewMaster === undefined && adv.priority > 0 && !ipEquals(src, s.config.primaryAddr)) {
+        s.handoverNewMaster = src;
+        log(ctx, `(${name(ctx)}) new master ${formatIp(src)} seen, releasing VIPs once its gratuitous ARPs are out`);
+        const bound = s.timers.handover?.atMs ?? Infinity;
+        setTimer(ctx, 'handover', Math.min(bound, now + CLAIM_GRACE_MS));
       }
       return;
+    }
     default:
       return; // INIT, FAULT: adverts are ignored
   }
@@ -600,7 +628,12 @@ function onTimer(ctx: Ctx, now: number, kind: TimerKind, token: number): void {
       return;
     case 'handover':
       if (s.state === 'STOP' && s.vipsHeld) {
-        finishHandover(ctx, `(${name(ctx)}) no new master within the longest master_down_interval, releasing VIPs`);
+        finishHandover(
+          ctx,
+          s.handoverNewMaster !== undefined
+            ? `(${name(ctx)}) no gratuitous ARP/NA from the new master within ${CLAIM_GRACE_MS} ms, releasing VIPs`
+            : `(${name(ctx)}) no new master within the longest master_down_interval, releasing VIPs`,
+        );
       }
       return;
   }
@@ -677,6 +710,8 @@ function onStop(ctx: Ctx, now: number, handover: boolean): void {
     transition(ctx, 'STOP', false);
     log(ctx, `(${name(ctx)}) handing over: keeping VIPs until a new master advertises`);
     setTimer(ctx, 'handover', now + handoverBoundMs(s));
+    // Watch from now on, not from the new master's advert: its GARP may be read first.
+    ctx.actions.push({ type: 'watch_claims', on: true });
     return;
   }
   if (s.state === 'MASTER') leaveMaster(ctx, true);
@@ -703,7 +738,9 @@ function finishHandover(ctx: Ctx, line: string): void {
   log(ctx, line);
   log(ctx, `(${name(ctx)}) removing VIPs.`, 'detail');
   ctx.actions.push({ type: 'remove_vips' });
+  ctx.actions.push({ type: 'watch_claims', on: false });
   ctx.s.vipsHeld = false;
+  ctx.s.handoverNewMaster = undefined;
   ctx.counters.releaseMaster++;
   cancelAllTimers(ctx);
   ctx.actions.push({ type: 'notify', state: 'STOP', priority: advertPriority(ctx.s) });

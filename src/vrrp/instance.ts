@@ -28,6 +28,11 @@ export interface GarpPort {
   send(vips: readonly VipSpec[], repeat: number): void;
 }
 
+/** Calls `onClaim` when another host announces one of `vips` (GARP / NA); returns the cancel. */
+export interface ClaimPort {
+  watch(vips: readonly VipSpec[], onClaim: () => void): () => void;
+}
+
 export type NotifyKind = { state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'; priority: number } | { state: 'MASTER_RX_LOWER_PRI'; priority: number };
 
 /** What an instance needs besides its own configuration. */
@@ -36,6 +41,8 @@ export interface InstancePorts {
   transport: VrrpTransport;
   vips: VipPort;
   garp: GarpPort;
+  /** Graceful handover: see the new master's GARPs (absent: the FSM's grace timer decides). */
+  claims?: ClaimPort;
   log: Logger;
   notify(name: string, n: NotifyKind): void;
   /** Every state change (daemon bookkeeping, tests). */
@@ -81,6 +88,7 @@ export class InstanceRunner {
   #resets = 0;
   #lastDropLog = new Map<string, number>();
   #attached = false;
+  #unwatchClaims: (() => void) | undefined;
 
   constructor(setup: InstanceSetup, ports: InstancePorts) {
     this.setup = setup;
@@ -90,6 +98,11 @@ export class InstanceRunner {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.#stopped = { promise, resolve };
+  }
+
+  /** The trackers in force (weighted and weight-0), for status and the JSON dump. */
+  get trackers(): readonly TrackerState[] {
+    return [...this.#trackers.values()];
   }
 
   /** Resolves once the instance reached STOP and its VIPs are released. */
@@ -165,6 +178,8 @@ export class InstanceRunner {
 
   /** Detaches from the wire and cancels timers (reload removing the instance, daemon exit). */
   dispose(): void {
+    this.#unwatchClaims?.();
+    this.#unwatchClaims = undefined;
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
     if (this.#attached) this.ports.transport.detach(this.name);
@@ -182,6 +197,8 @@ export class InstanceRunner {
     log.error({ instance: this.name, err: e }, `(${this.name}) internal error, resetting the instance: ${(e as Error)?.message ?? String(e)}`);
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
+    this.#unwatchClaims?.();
+    this.#unwatchClaims = undefined;
     if (this.state.vipsHeld || this.state.state === 'MASTER') this.#changeVips('remove');
     const wasStopping = this.state.state === 'STOP';
     this.state = initialState(this.setup.config);
@@ -246,6 +263,17 @@ export class InstanceRunner {
           } catch (e) {
             log.error({ instance: this.name, err: e }, `(${this.name}) cannot send gratuitous ARPs: ${(e as Error).message}`);
           }
+        });
+        return;
+      }
+      case 'watch_claims': {
+        this.#unwatchClaims?.();
+        this.#unwatchClaims = undefined;
+        const claims = this.ports.claims;
+        if (!a.on || !claims || this.setup.vips.length === 0) return;
+        // The release that follows turns the watch off again (watch_claims on: false).
+        this.#unwatchClaims = claims.watch(this.setup.vips, () => {
+          this.handle({ type: 'vips_claimed', now: this.ports.clock.now() });
         });
         return;
       }

@@ -17,6 +17,7 @@ import type { VrrpTransport } from './transport.ts';
 import { SocketTransport } from './socket-transport.ts';
 import { GroupCoordinator } from './runtime-group.ts';
 import { GarpSender } from './runtime-garp.ts';
+import { ClaimWatcher } from '../vips/claim-watch.ts';
 import { buildInstance, primaryAddress, type AddrView, type LinkView } from './runtime-build.ts';
 import { initialOk, scriptTrackings, trackerFor } from './runtime-track.ts';
 import type { ScriptTracks } from './runtime-track.ts';
@@ -81,6 +82,7 @@ export class VrrpRuntime {
   #mon: RtMonitor | undefined;
   #transport: VrrpTransport | undefined;
   #garp: GarpSender | undefined;
+  #claims: ClaimWatcher | undefined;
   #vips: VipManager | undefined;
   #notifier: NotifyRunner | undefined;
   #notifyCommand: typeof NotifyCommandFn | undefined;
@@ -119,6 +121,10 @@ export class VrrpRuntime {
       macOf: (ix) => this.#links.get(ix)?.mac,
       garpIntervalMs: g.vrrpGarpIntervalMs,
       gnaIntervalMs: g.vrrpGnaIntervalMs,
+    });
+    this.#claims = new ClaimWatcher({
+      macOf: (ix) => this.#links.get(ix)?.mac,
+      onError: (e) => log.warn(`cannot watch for the new master's gratuitous ARPs: ${e.message}`),
     });
     await this.#ensureNotifier();
     if (g.vrrpStartupDelayMs > 0) {
@@ -325,6 +331,7 @@ export class VrrpRuntime {
       transport: this.#transport!,
       vips: this.#opts.wrapVips ? this.#opts.wrapVips(inst, vipPort) : vipPort,
       garp: this.#garp!,
+      claims: this.#claims,
       log: this.log,
       notify: (name: string, n: NotifyKind) => {
         const notifier = this.#notifier;

@@ -42,6 +42,8 @@ describe('VRRPv3 over IPv6', () => {
     ds[0].signal('SIGTERM');
     assert.ok(await waitFor(only('r2'), mdiMs(0.1, 100) + 5000), dumpAll());
     assert.ok(await ds[0].waitExit(5000), ds[0].dump());
+    // the graceful handover released on r2's unsolicited NA, seen on the wire
+    assert.equal(ds[0].count(/\(VI_1\) new master's gratuitous ARP\/NA seen, releasing VIPs/), 1, ds[0].dump());
     assert.ok(await waitFor(() => lab.neigh('c', VIP6)?.lladdr === lab.host('r2').mac, 3000), 'client neighbour entry follows the unsolicited NA');
     assert.ok(lab.ping('c', VIP6, 2));
   });

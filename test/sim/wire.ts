@@ -9,6 +9,7 @@ import { EventHeap } from './heap.ts';
 type WireEvent =
   | { t: 'timer'; node: number; kind: TimerKind; token: number }
   | { t: 'deliver'; node: number; payload: Uint8Array; src: IpBytes }
+  | { t: 'claim'; node: number }
   | { t: 'call'; fn: () => void };
 
 export class Wire {
@@ -21,6 +22,8 @@ export class Wire {
   delayMs: number;
   /** Loss model: return true to drop the advert from `from` to `to`. */
   drop: (from: number, to: number, priority: number) => boolean = () => false;
+  /** GARPs are delivered to every other node as 'vips_claimed' unless this says no. */
+  deliverGarps = true;
   private readonly heap = new EventHeap<WireEvent>();
   private readonly vips = [ip('10.0.0.100')];
   private readonly dst = ip('224.0.0.18');
@@ -58,6 +61,7 @@ export class Wire {
       this.now = e.atMs;
       const ev = e.item;
       if (ev.t === 'call') ev.fn();
+      else if (ev.t === 'claim') this.feed(ev.node, { type: 'vips_claimed', now: this.now });
       else if (ev.t === 'timer') {
         if (this.nodes[ev.node].timers[ev.kind]?.token === ev.token) this.feed(ev.node, { type: 'timer', now: this.now, kind: ev.kind, token: ev.token });
       } else {
@@ -95,6 +99,9 @@ export class Wire {
       else if (a.type === 'add_vips' || a.type === 'remove_vips') {
         this.holding[node] = a.type === 'add_vips';
         this.holderChanges.push([this.now, this.holders()]);
+      } else if (a.type === 'garp') {
+        if (!this.deliverGarps || a.repeat <= 0) continue;
+        for (let d = 0; d < this.nodes.length; d++) if (d !== node) this.heap.push(this.now + this.delayMs, { t: 'claim', node: d });
       } else if (a.type === 'send_advert') {
         const s = this.nodes[node];
         const src = s.config.primaryAddr;

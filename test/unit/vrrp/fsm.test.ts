@@ -1,7 +1,7 @@
 // step() rules, one test per rule, named after it. Times are ms on a virtual timeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { step, makeConfig, masterDownIntervalMs, skewTimeMs, type InstanceState } from '../../../src/vrrp/fsm.ts';
+import { step, makeConfig, CLAIM_GRACE_MS, masterDownIntervalMs, skewTimeMs, type InstanceState } from '../../../src/vrrp/fsm.ts';
 import { mk, rx, fire, started, master, lines, kinds, sent, timerAt, OURS, HIGHER_IP, LOWER_IP } from './helpers.ts';
 
 const MDI_V2_P100 = 3000 + 609.375; // 3 * 1 s + (256-100)/256 s
@@ -350,12 +350,40 @@ test('graceful handover: MASTER stop sends priority 0 but keeps VIPs until the n
   assert.equal(timerAt(r.actions, 'handover'), 10_000 + 3996.093);
   // no more adverts from us while handing over
   assert.equal(r.state.timers.advert, undefined);
-  // the new master's first advert releases the VIPs
+  // the wire is watched for the new master's GARPs from the start of the handover
+  assert.ok(r.actions.some((x) => x.type === 'watch_claims' && x.on));
+  // the new master's first advert does not release yet: it advertises before it adds the VIPs
   const n = rx(r.state, 10_700, 90, LOWER_IP);
-  assert.deepEqual(kinds(n.actions), ['remove_vips', 'cancel_timer:handover', 'notify', 'stopped']);
-  assert.equal(n.state.vipsHeld, false);
-  // further adverts do nothing
-  assert.deepEqual(rx(n.state, 11_000, 90, LOWER_IP).actions, []);
+  assert.ok(!kinds(n.actions).includes('remove_vips'));
+  assert.equal(n.state.vipsHeld, true);
+  assert.equal(timerAt(n.actions, 'handover'), 10_700 + CLAIM_GRACE_MS);
+  // further adverts change nothing
+  assert.deepEqual(rx(n.state, 10_750, 90, LOWER_IP).actions, []);
+  // its gratuitous ARP releases them
+  const c = step(n.state, { type: 'vips_claimed', now: 10_701 });
+  assert.deepEqual(kinds(c.actions), ['remove_vips', 'watch_claims', 'cancel_timer:handover', 'notify', 'stopped']);
+  assert.equal(c.state.vipsHeld, false);
+  assert.deepEqual(step(c.state, { type: 'vips_claimed', now: 10_702 }).actions, []);
+});
+
+test('graceful handover: a GARP for our VIP seen before the new master\'s advert releases at once', () => {
+  const r = step(master(), { type: 'stop', now: 10_000, handover: true });
+  const c = step(r.state, { type: 'vips_claimed', now: 10_610 });
+  assert.ok(kinds(c.actions).includes('remove_vips'));
+  assert.ok(kinds(c.actions).includes('stopped'));
+});
+
+test('graceful handover: without the new master\'s GARP the VIPs go CLAIM_GRACE_MS after its advert', () => {
+  const r = step(master(), { type: 'stop', now: 10_000, handover: true });
+  const n = rx(r.state, 10_700, 90, LOWER_IP);
+  const t = fire(n.state, 'handover');
+  assert.ok(kinds(t.actions).includes('remove_vips'));
+  assert.ok(t.actions.some((x) => x.type === 'log' && x.line.includes(`within ${CLAIM_GRACE_MS} ms`)));
+});
+
+test('vips_claimed outside a handover changes nothing', () => {
+  assert.deepEqual(step(master(), { type: 'vips_claimed', now: 10_000 }).actions, []);
+  assert.deepEqual(step(started(), { type: 'vips_claimed', now: 100 }).actions, []);
 });
 
 test('graceful handover: bounded by master_down_interval when nobody takes over', () => {
@@ -371,7 +399,7 @@ test('graceful handover: bounded by master_down_interval when nobody takes over'
 test('graceful handover: a plain stop while handing over releases the VIPs at once', () => {
   const h = step(master(), { type: 'stop', now: 10_000, handover: true });
   const r = step(h.state, { type: 'stop', now: 10_100 });
-  assert.deepEqual(kinds(r.actions), ['remove_vips', 'cancel_timer:handover', 'notify', 'stopped']);
+  assert.deepEqual(kinds(r.actions), ['remove_vips', 'watch_claims', 'cancel_timer:handover', 'notify', 'stopped']);
   assert.deepEqual(step(r.state, { type: 'stop', now: 10_200 }).actions, []);
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../../src/lib/clock.ts';
 import { silentLogger } from '../../../src/obs/log.ts';
 import { ip, ipEquals, type IpBytes } from '../../../src/vrrp/addr.ts';
-import { makeConfig } from '../../../src/vrrp/fsm.ts';
+import { CLAIM_GRACE_MS, makeConfig } from '../../../src/vrrp/fsm.ts';
 import { InstanceRunner, type InstancePorts, type NotifyKind } from '../../../src/vrrp/instance.ts';
 import type { PacketHandler, TransportBinding, TransportStats, VrrpTransport } from '../../../src/vrrp/transport.ts';
 import type { VipResult, VipSpec } from '../../../src/vips/manager.ts';
@@ -144,10 +144,54 @@ test('runner: a stop with handover keeps the VIPs until the new master advertise
   clock.advance(100); // B's skew_time after the priority-0 advert is ~61 ms
   await flush();
   assert.equal(b.state.state, 'MASTER');
-  // (On the fake segment B's advert reaches A synchronously, before B's own VIP add is issued.)
-  assert.deepEqual([...rec.vipOps].sort(), ['A add', 'A remove', 'B add']);
+  // No claim port here: B's advert (which reaches A before B adds its VIPs) starts the grace only.
+  assert.deepEqual(rec.vipOps, ['A add', 'B add']);
+  clock.advance(CLAIM_GRACE_MS);
   await flush();
+  assert.deepEqual(rec.vipOps, ['A add', 'B add', 'A remove']);
   assert.equal(stopped, true);
+});
+
+test('runner: with a claim port the handing-over master releases right after the new master\'s GARP', async () => {
+  const clock = new ManualClock();
+  const seg = new FakeSegment();
+  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
+  // A fake L2 for announcements: a runner's GARP reaches every other runner's watcher.
+  const watchers = new Map<string, () => void>();
+  const claimsOf = (name: string): Partial<InstancePorts> => ({
+    claims: {
+      watch: (_v, onClaim) => {
+        watchers.set(name, onClaim);
+        return () => void watchers.delete(name);
+      },
+    },
+    garp: {
+      send: (_v, repeat) => {
+        rec.garps.push(repeat);
+        rec.vipOps.push(`${name} garp`);
+        for (const [k, on] of [...watchers]) if (k !== name) on();
+      },
+    },
+  });
+  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec, claimsOf('A'));
+  const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec, claimsOf('B'));
+  a.start();
+  b.start();
+  clock.advance(2000);
+  await flush();
+  let stopped = false;
+  void a.stopped.then(() => (stopped = true));
+  a.stop(true);
+  await flush();
+  assert.equal(watchers.has('A'), true, 'A watches from the start of the handover');
+  clock.advance(100);
+  await flush();
+  await flush();
+  assert.equal(b.state.state, 'MASTER');
+  // make-before-break: B adds and announces before A lets go; no grace timer was needed
+  assert.deepEqual(rec.vipOps, ['A add', 'A garp', 'B add', 'B garp', 'A remove']);
+  assert.equal(stopped, true);
+  assert.equal(watchers.size, 0, 'the watch is closed after the release');
 });
 
 test('runner: a bug inside one instance resets that instance only', async () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ip } from '../../../src/vrrp/addr.ts';
 import { Wire } from '../../sim/wire.ts';
+import { CLAIM_GRACE_MS } from '../../../src/vrrp/fsm.ts';
 
 function pair(): { w: Wire; a: number; b: number } {
   const w = new Wire(0.5);
@@ -58,7 +59,22 @@ test('graceful handover (make-before-break): no moment without a VIP holder, ove
   assert.equal(w.timeWhere((h) => h === 0, 10_000, 20_000), 0);
   // both hold the VIP from B's takeover until B's first advert reaches A
   assert.equal(w.timeWhere((h) => h === 2, 10_000, 20_000), 0.5);
-  assert.ok(w.log.some((l) => l.includes('n0 (VI_1) new master 10.0.0.2 seen, releasing VIPs')));
+  assert.ok(w.log.some((l) => l.includes('n0 (VI_1) new master 10.0.0.2 seen, releasing VIPs once its gratuitous ARPs are out')));
+  // released on B's gratuitous ARP, not on its advert (B advertises before it adds the VIPs)
+  assert.ok(w.log.some((l) => l.includes("n0 (VI_1) new master's gratuitous ARP/NA seen, releasing VIPs")), w.log.join('\n'));
+});
+
+test('graceful handover with the new master\'s GARPs never seen: the VIPs go CLAIM_GRACE_MS after its advert', () => {
+  const { w, a, b } = pair();
+  w.deliverGarps = false;
+  w.at(10_000, () => w.feed(a, { type: 'stop', now: w.now, handover: true }));
+  w.run(20_000);
+  assert.equal(w.nodes[b].state, 'MASTER');
+  assert.equal(w.nodes[a].vipsHeld, false);
+  assert.equal(w.timeWhere((h) => h === 0, 10_000, 20_000), 0);
+  // both hold the VIP from B's takeover until the grace after B's advert reached A (0.5 ms later)
+  assert.equal(w.timeWhere((h) => h === 2, 10_000, 20_000), 0.5 + CLAIM_GRACE_MS);
+  assert.ok(w.log.some((l) => l.includes(`n0 (VI_1) no gratuitous ARP/NA from the new master within ${CLAIM_GRACE_MS} ms, releasing VIPs`)), w.log.join('\n'));
 });
 
 test('graceful handover with the priority-0 advert lost: the VIPs stay until the backup times out and advertises', () => {
