@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import type { KeywordPlaces } from './build.ts';
 import { vsName } from './build-lvs.ts';
+import { checkSchedules } from './build-drains.ts';
 import type { Diagnostics, Place } from './diagnostics.ts';
 import type { Model, VirtualServer, VrrpInstance } from './model.ts';
 
@@ -29,6 +30,7 @@ function placeOf(places: KeywordPlaces, obj: object, keyword: string, fallback: 
 export function validateModel(model: Model, d: Diagnostics, places: KeywordPlaces, opts: ValidateOptions = {}): void {
   checkVrids(model.vrrpInstances, d, places);
   checkVirtualServers(model, d);
+  checkSchedules(model, d); // keepalived-ts drain_schedule / maintenance_schedule (build-drains.ts)
   if (opts.hostChecks !== false) checkInterfaces(model, d, places, (opts.interfaces ?? hostInterfaces)());
 }
 

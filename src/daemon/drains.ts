@@ -4,11 +4,14 @@
 // ops.ts merges that with the operator's manual `ctl` overrides (manual always wins: a window that
 // closes never undrains what an operator drained by hand).
 //
-// Schedules come from the state file (`ctl schedule add`), so they survive reloads and restarts; a
-// config keyword can feed the same entries (docs/operations.md proposes drain_schedule /
-// maintenance_schedule).
+// Entries come from two places: the state file (`ctl schedule add`, ids "1", "2", ...) and the
+// configuration (drain_schedule / maintenance_schedule, src/config/build-drains.ts, ids
+// "cfg-" and a digest of the entry itself). set() is called with the union at start and after
+// every reload: an entry that is still there keeps its cron task and its open window (a reload
+// in the middle of a window does not end it), a removed one is cancelled and its window closed.
+import { createHash } from 'node:crypto';
 import cron from 'node-cron';
-import type { ScheduledTask } from 'node-cron';
+import type { ConfigSchedule } from '../config/build-drains.ts';
 
 export interface ScheduleEntry {
   id: string;
@@ -18,6 +21,8 @@ export interface ScheduleEntry {
   cron: string;
   durationS: number;
   timezone?: string;
+  /** `FILE:LINE` for an entry of the configuration; absent for `ctl schedule add`. */
+  source?: string;
 }
 
 export function validateSchedule(e: Omit<ScheduleEntry, 'id'>): string | null {
@@ -28,15 +33,65 @@ export function validateSchedule(e: Omit<ScheduleEntry, 'id'>): string | null {
   return null;
 }
 
+/**
+ * Configuration schedules as entries. The id is a digest of the entry's content (kind, target,
+ * cron, duration, time zone), so an unchanged line keeps its id, task and open window across
+ * reloads even when it moves in the file; it is short and has no spaces, for `ctl schedule`.
+ */
+export function configEntries(list: readonly ConfigSchedule[]): ScheduleEntry[] {
+  const out = new Map<string, ScheduleEntry>();
+  for (const c of list) {
+    const id = `cfg-${createHash('sha256').update(JSON.stringify([c.kind, c.target, c.cron, c.durationS, c.timezone ?? ''])).digest('hex').slice(0, 8)}`;
+    if (!out.has(id)) out.set(id, { id, kind: c.kind, target: c.target, cron: c.cron, durationS: c.durationS, ...(c.timezone ? { timezone: c.timezone } : {}), source: c.source });
+  }
+  return [...out.values()];
+}
+
+/** One armed cron expression. */
+export interface CronTask {
+  nextRun(): Date | null;
+  destroy(): void;
+}
+
+export interface DrainSchedulerOptions {
+  /** Arms a cron expression (default node-cron; tests inject their own to fire by hand). */
+  cron?: (expr: string, timezone: string | undefined, name: string, fire: () => void) => CronTask;
+  /** Runs `fn` after `ms` (default an unref'd setTimeout). */
+  setTimer?: (ms: number, fn: () => void) => { cancel(): void };
+  /** Wall clock in ms (default Date.now). */
+  now?: () => number;
+}
+
+function nodeCron(expr: string, timezone: string | undefined, name: string, fire: () => void): CronTask {
+  const task = cron.schedule(expr, fire, { timezone, name, noOverlap: false });
+  task.unref();
+  return { nextRun: () => task.getNextRun(), destroy: () => void task.destroy() };
+}
+
+function unrefTimer(ms: number, fn: () => void): { cancel(): void } {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+}
+
+const sameEntry = (a: ScheduleEntry, b: ScheduleEntry): boolean =>
+  a.kind === b.kind && a.target === b.target && a.cron === b.cron && a.durationS === b.durationS && a.timezone === b.timezone;
+
 export class DrainScheduler {
   readonly #onChange: () => void;
-  readonly #tasks = new Map<string, ScheduledTask>();
+  readonly #cron: NonNullable<DrainSchedulerOptions['cron']>;
+  readonly #setTimer: NonNullable<DrainSchedulerOptions['setTimer']>;
+  readonly #now: () => number;
+  readonly #tasks = new Map<string, CronTask>();
   readonly #entries = new Map<string, ScheduleEntry>();
-  /** Open windows: entry id -> end (ms since epoch) and its close timer. */
-  readonly #open = new Map<string, { untilMs: number; timer: NodeJS.Timeout }>();
+  /** Open windows: entry id -> end (wall ms) and its close timer. */
+  readonly #open = new Map<string, { untilMs: number; timer: { cancel(): void } }>();
 
-  constructor(onChange: () => void) {
+  constructor(onChange: () => void, opts: DrainSchedulerOptions = {}) {
     this.#onChange = onChange;
+    this.#cron = opts.cron ?? nodeCron;
+    this.#setTimer = opts.setTimer ?? unrefTimer;
+    this.#now = opts.now ?? Date.now;
   }
 
   /** Replaces every schedule (start, reload); open windows of entries that remain stay open. */
@@ -45,7 +100,10 @@ export class DrainScheduler {
     for (const id of [...this.#entries.keys()]) if (!keep.has(id)) this.remove(id, false);
     for (const e of entries) {
       const old = this.#entries.get(e.id);
-      if (old && JSON.stringify(old) === JSON.stringify(e)) continue;
+      if (old && sameEntry(old, e)) {
+        this.#entries.set(e.id, e); // a moved line: new source, same task and window
+        continue;
+      }
       if (old) this.remove(e.id, false);
       this.#add(e);
     }
@@ -54,22 +112,20 @@ export class DrainScheduler {
 
   #add(e: ScheduleEntry): void {
     this.#entries.set(e.id, e);
-    const task = cron.schedule(e.cron, () => this.#openWindow(e.id), { timezone: e.timezone, name: `kats-${e.kind}-${e.id}`, noOverlap: false });
-    task.unref();
-    this.#tasks.set(e.id, task);
+    this.#tasks.set(e.id, this.#cron(e.cron, e.timezone, `kats-${e.kind}-${e.id}`, () => this.fire(e.id)));
   }
 
-  #openWindow(id: string): void {
+  /** A cron match of entry `id`: opens (or extends) its window. Public for injected crons. */
+  fire(id: string): void {
     const e = this.#entries.get(id);
     if (!e) return;
     const was = this.#open.get(id);
-    if (was) clearTimeout(was.timer);
-    const untilMs = Date.now() + e.durationS * 1000;
-    const timer = setTimeout(() => {
+    was?.timer.cancel();
+    const untilMs = this.#now() + e.durationS * 1000;
+    const timer = this.#setTimer(e.durationS * 1000, () => {
       this.#open.delete(id);
       this.#onChange();
-    }, e.durationS * 1000);
-    timer.unref();
+    });
     this.#open.set(id, { untilMs, timer });
     if (!was) this.#onChange();
   }
@@ -77,11 +133,10 @@ export class DrainScheduler {
   remove(id: string, notify = true): boolean {
     const task = this.#tasks.get(id);
     if (!task) return false;
-    void task.destroy();
+    task.destroy();
     this.#tasks.delete(id);
     this.#entries.delete(id);
-    const w = this.#open.get(id);
-    if (w) clearTimeout(w.timer);
+    this.#open.get(id)?.timer.cancel();
     this.#open.delete(id);
     if (notify) this.#onChange();
     return true;
@@ -100,7 +155,7 @@ export class DrainScheduler {
   list(): (ScheduleEntry & { openUntil: string | null; nextRun: string | null })[] {
     return [...this.#entries.values()].map((e) => {
       const w = this.#open.get(e.id);
-      return { ...e, openUntil: w ? new Date(w.untilMs).toISOString() : null, nextRun: this.#tasks.get(e.id)?.getNextRun()?.toISOString() ?? null };
+      return { ...e, openUntil: w ? new Date(w.untilMs).toISOString() : null, nextRun: this.#tasks.get(e.id)?.nextRun()?.toISOString() ?? null };
     });
   }
 

@@ -10,6 +10,12 @@
 //   {cmd:"undrain", args:[RS]}                  -> configured weight again, persisted
 //   {cmd:"maintenance", args:[INSTANCE, on|off]} -> effective priority lowered by 254 (a tracker
 //                                                  named ctl-maintenance), so a peer takes the VIP
+//   {cmd:"schedule", args:[list|add ...|del ID]} -> cron windows (drains.ts); the configuration's
+//                                                  drain_schedule / maintenance_schedule are listed
+//                                                  too, re-armed from the new file on every reload
+//   {cmd:"dump", args:[json|data|stats]}         -> keepalived.json / .data / .stats in --dump-dir
+//                                                  (json: keepalived's SIGRTMIN+2, which Node
+//                                                  cannot catch; see dumps.ts)
 // RS is `IP:PORT` (`[IPv6]:PORT`) or `VS/IP:PORT` to pick one virtual server (`tcp:10.0.0.1:80/…`).
 import type { Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -20,9 +26,12 @@ import type { DaemonHandle } from './daemon.ts';
 import type { LvsSide } from './lvs-side.ts';
 import { controlRequest, startControlServer, type ControlReply, type ControlRequest } from '../obs/control.ts';
 import { startMetricsEndpoint } from '../obs/metrics.ts';
+import { probeDurations } from '../obs/histogram.ts';
 import { collect, ipvsFamilies, toMetricFamilies, transitionWhy, type StatusSnapshot } from '../obs/collect.ts';
 import { SdNotifier } from './sd-notify.ts';
-import { DrainScheduler, validateSchedule, type ScheduleEntry } from './drains.ts';
+import { DrainScheduler, configEntries, validateSchedule, type ScheduleEntry } from './drains.ts';
+import { configSchedules } from '../config/build-drains.ts';
+import { formatData, formatJson, formatStats, writeDump, type DumpName } from './dumps.ts';
 import { realServerKey, virtualServerKey } from '../lvs/wanted.ts';
 import { version } from '../cli/version.ts';
 import { formatIp } from '../vrrp/addr.ts';
@@ -91,6 +100,8 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
     applyMaintenance();
     applyDrains();
   });
+  // The configuration's schedules (validated at load: a bad one never gets here) plus ctl's.
+  const armSchedules = (): void => scheduler.set([...configEntries(configSchedules(model())), ...state.schedules]);
   const inMaintenance = (name: string): boolean => state.maintenance.includes(name) || scheduler.active('maintenance').has(name);
   const applyMaintenance = (): void => {
     for (const r of handle.runtime.runners.values()) {
@@ -143,6 +154,7 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
       startedAtMs,
       maintenance: new Set([...handle.runtime.runners.keys()].filter(inMaintenance)),
       drained: drainedKeys,
+      schedules: scheduler.list(),
       whyOf: (name, atMs) => whys.get(`${name}@${atMs}`),
       wallOf: (ms) => performance.timeOrigin + ms,
     });
@@ -176,6 +188,16 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
   const watcher = setInterval(watchTransitions, 50);
   watcher.unref();
 
+  const dumpText = (name: DumpName): string => {
+    const runners = handle.runtime.runners.values();
+    if (name === 'keepalived.data') return formatData(runners);
+    if (name === 'keepalived.stats') return formatStats(runners);
+    const last = (n: string): number | undefined => {
+      const t = [...handle.runtime.transitions].reverse().find((x) => x.name === n);
+      return t ? performance.timeOrigin + t.atMs : undefined;
+    };
+    return formatJson(runners, { model: model(), jsonVersion: model().globalDefs.jsonVersion === 2 ? 2 : 1, lastTransitionMs: last, maintenance: new Set([...handle.runtime.runners.keys()].filter(inMaintenance)) });
+  };
   const reply = (data: unknown): ControlReply => ({ ok: true, data });
   const fail = (error: string): ControlReply => ({ ok: false, error });
   const handler = (req: ControlRequest): ControlReply => {
@@ -216,10 +238,12 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
         if (sub === 'list') return reply(scheduler.list());
         if (sub === 'del') {
           const id = rest[0];
+          const fromConfig = scheduler.list().find((e) => e.id === id && e.source);
+          if (fromConfig) return fail(`schedule ${id} is written in the configuration at ${fromConfig.source}: remove it there and reload`);
           if (!id || !state.schedules.some((e) => e.id === id)) return fail(`no schedule ${id ?? ''}`);
           state.schedules = state.schedules.filter((e) => e.id !== id);
           persist();
-          scheduler.set(state.schedules);
+          armSchedules();
           return reply({ removed: id });
         }
         if (sub === 'add') {
@@ -230,14 +254,24 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
           const id = String(1 + Math.max(0, ...state.schedules.map((x) => Number(x.id) || 0)));
           state.schedules.push({ id, ...e });
           persist();
-          scheduler.set(state.schedules);
+          armSchedules();
           log.info(`ctl schedule ${id}: ${kind} ${target} at '${expr}' for ${seconds} s`);
           return reply(scheduler.list().find((x) => x.id === id));
         }
         return fail('usage: schedule list | schedule add drain|maintenance TARGET CRON SECONDS [TZ] | schedule del ID');
       }
+      case 'dump': {
+        const what = args[0];
+        const names: Record<string, DumpName> = { json: 'keepalived.json', data: 'keepalived.data', stats: 'keepalived.stats' };
+        const name = what ? names[what] : undefined;
+        if (!name) return fail('usage: dump json|data|stats');
+        const r = writeDump(o.dumpDir, name, dumpText(name));
+        if (r.error) return fail(`cannot write ${r.path}: ${r.error}`);
+        log.info(`Printing VRRP ${what} for process(${process.pid}) on request to ${r.path}`);
+        return reply({ path: r.path });
+      }
       default:
-        return fail(`unknown command '${req.cmd}' (status, drain, undrain, maintenance, schedule)`);
+        return fail(`unknown command '${req.cmd}' (status, drain, undrain, maintenance, schedule, dump)`);
     }
   };
 
@@ -275,6 +309,11 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
       ipvsTable = null;
     }
   };
+  // Probe-duration histograms (obs/histogram.ts), limited to the real servers configured now.
+  const probeFamilies = () => {
+    probeDurations.retain(new Set(model().virtualServers.flatMap((vs) => vs.realServers.map((rs) => `${virtualServerKey(vs)}|${realServerKey(rs)}`))));
+    return probeDurations.families();
+  };
   let metrics: HttpServer | null = null;
   if (o.metrics) {
     try {
@@ -282,14 +321,14 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
       await pollIpvs();
       ipvsPoll = setInterval(() => void pollIpvs(), 5000);
       ipvsPoll.unref();
-      metrics = await startMetricsEndpoint({ host, port, collect: () => [...toMetricFamilies(snapshot()), ...(ipvsTable ? ipvsFamilies(ipvsTable) : [])] });
+      metrics = await startMetricsEndpoint({ host, port, collect: () => [...toMetricFamilies(snapshot()), ...probeFamilies(), ...(ipvsTable ? ipvsFamilies(ipvsTable) : [])] });
       log.info(`Prometheus metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
     } catch (e) {
       log.error(`metrics endpoint ${o.metrics}: ${(e as Error).message}`);
     }
   }
 
-  scheduler.set(state.schedules);
+  armSchedules();
   applyMaintenance();
   applyDrains();
 
@@ -304,6 +343,7 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
     notifyErr(notifier.reloading());
     void handle.reload().then((ok) => {
       if (ok) {
+        armSchedules(); // the new file's schedules: kept ones keep their window, removed ones end
         applyMaintenance();
         applyDrains();
       }

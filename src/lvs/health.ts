@@ -10,6 +10,7 @@ import { Scheduler, CheckerMonitor, RealServerHealth, checkerMonitorOptions, act
 import { LvsState, type LvsEffects } from './state.ts';
 import { realServerKey, virtualServerKey } from './wanted.ts';
 import { fmtRs, fmtVs } from './format.ts';
+import { probeDurations } from '../obs/histogram.ts';
 
 export interface LvsHealthPorts {
   scheduler: Scheduler;
@@ -73,7 +74,9 @@ export class LvsHealth {
             ...opts,
             probe: async (signal) => {
               const t0 = Date.now();
+              const p0 = performance.now();
               const r = await probe(signal);
+              if (r.reason !== 'aborted') probeDurations.observe({ checker: `${opts.kind}_CHECK`, vsKey, rsKey, index: i }, (performance.now() - p0) / 1000);
               if (r.reason !== 'aborted') this.lastProbes.set(`${vsKey}|${rsKey}`, { checker: `${opts.kind}_CHECK`, ok: r.ok, reason: r.reason, detail: r.detail, atMs: Date.now(), latencyMs: Date.now() - t0 });
               return r;
             },

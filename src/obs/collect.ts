@@ -49,6 +49,20 @@ export interface VirtualServerStatus {
   realServers: RealServerStatus[];
 }
 
+/** A scheduled drain / maintenance window (src/daemon/drains.ts), from ctl or the configuration. */
+export interface ScheduleStatus {
+  id: string;
+  kind: 'drain' | 'maintenance';
+  target: string;
+  cron: string;
+  durationS: number;
+  timezone?: string;
+  /** `FILE:LINE` when written in the configuration. */
+  source?: string;
+  openUntil: string | null;
+  nextRun: string | null;
+}
+
 export interface StatusSnapshot {
   pid: number;
   version: string;
@@ -58,6 +72,7 @@ export interface StatusSnapshot {
   instances: InstanceStatus[];
   virtualServers: VirtualServerStatus[];
   ipvs: { available: boolean; counters?: Record<string, number> };
+  schedules?: ScheduleStatus[];
 }
 
 export interface CollectSources {
@@ -70,6 +85,7 @@ export interface CollectSources {
   /** Instances under `ctl maintenance` and the priority they were lowered to. */
   maintenance?: ReadonlySet<string>;
   drained?: ReadonlySet<string>;
+  schedules?: ScheduleStatus[];
   /** Why each instance made its last transition, recorded when it was seen (ops.ts). */
   whyOf?: (name: string, atMs: number) => string | undefined;
   /** Wall-clock ms of a runtime clock reading. */
@@ -165,6 +181,7 @@ export function collect(src: CollectSources): StatusSnapshot {
     instances,
     virtualServers,
     ipvs: { available: c !== undefined, counters: c ? { ...c } : undefined },
+    ...(src.schedules ? { schedules: src.schedules } : {}),
   };
 }
 

@@ -4,13 +4,18 @@
 // 3 FAULT), keepalived_advert_rcvd_total, keepalived_advert_sent_total,
 // keepalived_become_master_total, keepalived_release_master_total, keepalived_*_err_total,
 // keepalived_pri_zero_*_total, keepalived_check_script_status; plus our own keepalived_ts_* series
-// for what keepalived does not expose (drops by reason, probe latency, IPVS STATS64 counters).
+// for what keepalived does not expose (drops by reason, probe latency and its histograms
+// (histogram.ts), IPVS STATS64 counters).
 // Pure: samples in, text out. The endpoint adapter is below and binds to loopback by default.
-import { createServer, type Server } from 'node:http';
+// node:http is fetched when the endpoint starts (--metrics): an ESM import of it materialises every
+// export, which loads ~95 Node builtins (tls, http2, zlib, Node's own undici) into every daemon.
+import type { Server } from 'node:http';
 
-export type MetricType = 'counter' | 'gauge';
+export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface Sample {
+  /** Histogram series: `_bucket`, `_sum` or `_count` appended to the family name. */
+  suffix?: '_bucket' | '_sum' | '_count';
   labels?: Record<string, string | number>;
   value: number | bigint;
 }
@@ -34,7 +39,7 @@ export function renderMetrics(families: MetricFamily[]): string {
     for (const s of f.samples) {
       const labels = s.labels ? Object.entries(s.labels) : [];
       const l = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(',')}}` : '';
-      out.push(`${f.name}${l} ${typeof s.value === 'bigint' ? s.value.toString() : Number.isFinite(s.value) ? String(s.value) : s.value > 0 ? '+Inf' : s.value < 0 ? '-Inf' : 'NaN'}`);
+      out.push(`${f.name}${s.suffix ?? ''}${l} ${typeof s.value === 'bigint' ? s.value.toString() : Number.isFinite(s.value) ? String(s.value) : s.value > 0 ? '+Inf' : s.value < 0 ? '-Inf' : 'NaN'}`);
     }
   }
   return out.join('\n') + '\n';
@@ -52,7 +57,7 @@ export interface MetricsEndpointOptions {
 
 export function startMetricsEndpoint(o: MetricsEndpointOptions): Promise<Server> {
   const path = o.path ?? '/metrics';
-  const server = createServer((req, res) => {
+  const server = process.getBuiltinModule('node:http').createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== path) {
       res.writeHead(404).end();
       return;

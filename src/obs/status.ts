@@ -24,5 +24,10 @@ export function formatStatus(s: StatusSnapshot): string {
       out.push(`  real server ${r.realServer}: ${r.up ? 'UP' : 'DOWN'} weight ${r.weight}${r.drained ? ' [drained]' : ''}, ${p}`);
     }
   }
+  for (const e of s.schedules ?? []) {
+    const where = e.source ? `configured at ${e.source}` : 'ctl';
+    const open = e.openUntil ? `OPEN until ${e.openUntil}` : `next ${e.nextRun ?? '(none)'}`;
+    out.push(`schedule ${e.id}: ${e.kind} ${e.target} at '${e.cron}'${e.timezone ? ` ${e.timezone}` : ''} for ${e.durationS} s (${where}), ${open}`);
+  }
   return out.join('\n') + '\n';
 }
