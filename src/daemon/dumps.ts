@@ -3,9 +3,8 @@
 // instance counters, the layout of vrrp_print_stats in keepalived/vrrp/vrrp_print.c, then the
 // drop reasons keepalived does not count, under a header of ours), and keepalived.json (the
 // shape of keepalived/vrrp/vrrp_json.c: an array of {data, stats} per instance). keepalived writes
-// the JSON on SIGRTMIN+2, which Node cannot catch (libuv only installs handlers for the signals
-// Node names, and SIGRTMIN+n are not among them: the signal's default action would kill the
-// daemon), so it is written by `keepalived-ts ctl dump json` instead (src/daemon/ops.ts). The
+// the JSON on SIGRTMIN+2, which Node cannot catch by itself: src/daemon/ops.ts watches it through
+// the addon (src/native/signals.ts) and `keepalived-ts ctl dump json` writes it on request. The
 // directory is --dump-dir (default /tmp). Formatting is pure; writing is one writeFileSync.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -14,8 +14,7 @@
 //                                                  drain_schedule / maintenance_schedule are listed
 //                                                  too, re-armed from the new file on every reload
 //   {cmd:"dump", args:[json|data|stats]}         -> keepalived.json / .data / .stats in --dump-dir
-//                                                  (json: keepalived's SIGRTMIN+2, which Node
-//                                                  cannot catch; see dumps.ts)
+//                                                  (as SIGUSR1 / SIGUSR2 / SIGRTMIN+2 do)
 // RS is `IP:PORT` (`[IPv6]:PORT`) or `VS/IP:PORT` to pick one virtual server (`tcp:10.0.0.1:80/…`).
 import type { Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -32,6 +31,7 @@ import { SdNotifier } from './sd-notify.ts';
 import { DrainScheduler, configEntries, validateSchedule, type ScheduleEntry } from './drains.ts';
 import { configSchedules } from '../config/build-drains.ts';
 import { formatData, formatJson, formatStats, writeDump, type DumpName } from './dumps.ts';
+import { SIGRTMIN, watchSignal } from '../native/signals.ts';
 import { realServerKey, virtualServerKey } from '../lvs/wanted.ts';
 import { version } from '../cli/version.ts';
 import { formatIp } from '../vrrp/addr.ts';
@@ -200,6 +200,17 @@ export async function startOps(o: DaemonOptions, handle: DaemonHandle, lvsOf: ()
   };
   const reply = (data: unknown): ControlReply => ({ ok: true, data });
   const fail = (error: string): ControlReply => ({ ok: false, error });
+  // keepalived's SIGRTMIN+2 writes the JSON dump (keepalived(8)). Node cannot catch real-time
+  // signals, so the addon's libuv watcher does; without it the signal would kill the daemon.
+  try {
+    watchSignal(SIGRTMIN + 2, () => {
+      const r = writeDump(o.dumpDir, 'keepalived.json', dumpText('keepalived.json'));
+      if (r.error) log.error(`cannot write ${r.path}: ${r.error}`);
+      else log.info(`Printing VRRP json for process(${process.pid}) on signal to ${r.path}`);
+    });
+  } catch (e) {
+    log.warn(`cannot catch SIGRTMIN+2 (JSON dump); use 'keepalived-ts ctl dump json': ${(e as Error).message}`);
+  }
   const handler = (req: ControlRequest): ControlReply => {
     const args = req.args ?? [];
     switch (req.cmd) {

@@ -52,6 +52,15 @@ export interface NativeSockets {
   close(fd: number): void;
   /** setns(2) for the calling (main) thread: new sockets are created in that namespace. */
   setns(fd: number, nstype: number): void;
+  /** A libuv signal watcher for any signal number (process.on() knows only the named ones). */
+  signal(signum: number, cb: (signum: number) => void): SignalHandle;
+}
+
+export interface SignalHandle {
+  /** Stops watching for good (idempotent); the signal's default action applies again. */
+  stop(): void;
+  /** ref(false) lets the process exit while this watcher is active (uv_unref). */
+  ref(on?: boolean): void;
 }
 
 export const ADDON_PATH = join(import.meta.dirname, 'build', 'Release', 'kats_sockets.node');

@@ -442,6 +442,138 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// signal(signum, callback()) -> { stop(), ref(on) }: a libuv signal watcher for any signal
+// number. Node's process.on() only knows the named signals, so a real-time signal such as
+// keepalived's SIGRTMIN+2 (JSON dump) would otherwise take the default action and kill the
+// daemon. Same ownership rules as the poll handle above.
+typedef struct {
+  uv_signal_t h;
+  napi_env env;
+  napi_ref cb;
+  napi_ref self;
+  napi_async_context ctx;
+  napi_async_cleanup_hook_handle cleanup;
+  int stopped, uv_closed, js_gone;
+} ksig;
+
+static void ksig_maybe_free(ksig *p) {
+  if (p->uv_closed && p->js_gone) free(p);
+}
+
+static void ksig_closed(uv_handle_t *h) {
+  ksig *p = (ksig *)h->data;
+  p->uv_closed = 1;
+  napi_remove_async_cleanup_hook(p->cleanup);
+  ksig_maybe_free(p);
+}
+
+static void ksig_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  ksig *p = (ksig *)data;
+  p->js_gone = 1;
+  ksig_maybe_free(p);
+}
+
+static void ksig_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  ksig *p = (ksig *)arg;
+  if (p->stopped) return;
+  p->stopped = 1;
+  uv_signal_stop(&p->h);
+  uv_close((uv_handle_t *)&p->h, ksig_closed);
+}
+
+static void ksig_stop(ksig *p) {
+  if (p->stopped) return;
+  p->stopped = 1;
+  uv_signal_stop(&p->h);
+  uv_close((uv_handle_t *)&p->h, ksig_closed);
+  napi_delete_reference(p->env, p->cb);
+  napi_async_destroy(p->env, p->ctx);
+  napi_delete_reference(p->env, p->self);
+}
+
+static void ksig_event(uv_signal_t *h, int signum) {
+  ksig *p = (ksig *)h->data;
+  if (p->stopped) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, self, arg, result;
+  napi_get_reference_value(env, p->cb, &cb);
+  napi_get_reference_value(env, p->self, &self);
+  napi_create_int32(env, signum, &arg);
+  if (napi_make_callback(env, p->ctx, self, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static ksig *ksig_of(napi_env env, napi_value self) {
+  void *p = NULL;
+  if (napi_unwrap(env, self, &p) != napi_ok) return NULL;
+  return (ksig *)p;
+}
+
+static napi_value js_signal_stop(napi_env env, napi_callback_info info) {
+  ARGS(0);
+  ksig *p = ksig_of(env, self_);
+  if (p) ksig_stop(p);
+  return NULL;
+}
+
+static napi_value js_signal_ref(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  ksig *p = ksig_of(env, self_);
+  bool on = true;
+  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
+  if (p && !p->stopped) {
+    if (on) uv_ref((uv_handle_t *)&p->h);
+    else uv_unref((uv_handle_t *)&p->h);
+  }
+  return NULL;
+}
+
+static napi_value js_signal(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t signum;
+  napi_valuetype t;
+  if (argc < 2 || !get_int(env, argv[0], &signum) || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function)
+    return throw_type(env, "signal(signum, callback) expected");
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, EINVAL, "uv_signal_init");
+  ksig *p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, ENOMEM, "uv_signal_init");
+  int r = uv_signal_init(loop, &p->h);
+  if (r < 0) {
+    free(p);
+    return throw_errno(env, -r, "uv_signal_init");
+  }
+  p->h.data = p;
+  p->env = env;
+  napi_value obj, fn, name;
+  napi_create_object(env, &obj);
+  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, js_signal_stop, NULL, &fn);
+  napi_set_named_property(env, obj, "stop", fn);
+  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_signal_ref, NULL, &fn);
+  napi_set_named_property(env, obj, "ref", fn);
+  napi_create_string_utf8(env, "kats.signal", NAPI_AUTO_LENGTH, &name);
+  napi_wrap(env, obj, p, ksig_finalize, NULL, NULL);
+  napi_create_reference(env, argv[1], 1, &p->cb);
+  napi_create_reference(env, obj, 1, &p->self);
+  napi_async_init(env, NULL, name, &p->ctx);
+  napi_add_async_cleanup_hook(env, ksig_env_cleanup, p, &p->cleanup);
+  r = uv_signal_start(&p->h, ksig_event, signum);
+  if (r < 0) {
+    ksig_stop(p);
+    return throw_errno(env, -r, "uv_signal_start");
+  }
+  return obj;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -451,6 +583,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setsockopt", js_setsockopt}, {"getsockopt", js_getsockopt}, {"getsockname", js_getsockname},
       {"sendto", js_sendto},       {"sendmsg", js_sendmsg},     {"recvmsg", js_recvmsg},
       {"poll", js_poll},           {"close", js_close},         {"setns", js_setns},
+      {"signal", js_signal},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -1,11 +1,12 @@
-// The daemon's signals and flags beyond start/stop: SIGUSR1 / SIGUSR2 dumps (keepalived.data /
-// keepalived.stats), a second daemon refused while the pid file names a live one, and -V
+// The daemon's signals and flags beyond start/stop: SIGUSR1 / SIGUSR2 / SIGRTMIN+2 dumps
+// (keepalived.data / keepalived.stats / keepalived.json), a second daemon refused while the pid file names a live one, and -V
 // (--dont-release-vrrp) leaving the VIPs at exit.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+import { SIGRTMIN } from '../../src/native/signals.ts';
 
 const VIP = '10.99.0.100';
 const lab = new Lab('katssi');
@@ -35,6 +36,17 @@ describe('daemon signals and flags', () => {
     const data = join(lab.dir, 'keepalived.data');
     assert.ok(await waitFor(() => existsSync(data), 3000), d.dump());
     assert.match(readFileSync(data, 'utf8'), /State = MASTER/);
+  });
+
+  test('SIGRTMIN+2 writes keepalived.json (keepalived\'s JSON dump) and leaves the daemon running', async () => {
+    const json = join(lab.dir, 'keepalived.json');
+    process.kill(d.pid, SIGRTMIN + 2);
+    assert.ok(await waitFor(() => existsSync(json), 3000), d.dump());
+    const dump = JSON.parse(readFileSync(json, 'utf8')) as { data: { iname: string } }[];
+    assert.deepEqual(dump.map((x) => x.data.iname), ['VI_1']);
+    assert.ok(await d.waitLine(/Printing VRRP json for process\(\d+\) on signal to /, 3000), d.dump());
+    assert.equal(d.exited, false, 'the signal must not take its default action (terminate)');
+    assert.deepEqual(lab.holders(VIP, ['r1']), ['r1']);
   });
 
   test('a second daemon with the same pid file is refused while the first runs', async () => {
