@@ -5,6 +5,7 @@ import type { ConfNode } from './ast.ts';
 import type { Diagnostics, Place } from './diagnostics.ts';
 import type { TrackUse } from './lines.ts';
 import { parseTrackLine, parseUnicastPeerLine, parseVipLine } from './lines.ts';
+import { parseRouteLine, parseRuleLine } from './lines-route.ts';
 import type { Authentication, TrackFile, Vip, VrrpInstance, VrrpScript, VrrpSyncGroup } from './model.ts';
 import { readInt } from './values.ts';
 import type { Item } from './walk.ts';
@@ -105,9 +106,11 @@ export function buildVrrpInstance(node: ConfNode, d: Diagnostics): RawInstance {
         break;
       case 'virtual_routes':
         fields.virtualRoutes = [...(fields.virtualRoutes ?? []), ...rawLines(children)];
+        fields.routes = [...(fields.routes ?? []), ...defined(children.map((c) => parseRouteLine(c, d)))];
         break;
       case 'virtual_rules':
         fields.virtualRules = [...(fields.virtualRules ?? []), ...rawLines(children)];
+        fields.rules = [...(fields.rules ?? []), ...defined(children.map((c) => parseRuleLine(c, d)))];
         break;
       case 'unicast_peer':
         fields.unicastPeer = [...(fields.unicastPeer ?? []), ...defined(children.map((c) => parseUnicastPeerLine(c, d)))];

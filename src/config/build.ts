@@ -7,6 +7,7 @@ import { buildVirtualServerGroup } from './build-vsg.ts';
 import type { RawInstance, RawSyncGroup } from './build-vrrp.ts';
 import { buildSyncGroup, buildTrackFile, buildVrrpInstance, buildVrrpScript } from './build-vrrp.ts';
 import type { Diagnostics, Place } from './diagnostics.ts';
+import { parseRouteLine, parseRuleLine } from './lines-route.ts';
 import type { Model, TrackFile, VrrpInstance, VrrpScript } from './model.ts';
 import { resolveVirtualServer } from './resolve-lvs.ts';
 import { resolveInstance, resolveSyncGroup } from './resolve-vrrp.ts';
@@ -72,9 +73,11 @@ export function buildModel(nodes: ConfNode[], d: Diagnostics, places: KeywordPla
         break;
       case 'static_routes':
         model.staticRoutes.push(...rawLines(item.children));
+        model.staticRouteList = [...(model.staticRouteList ?? []), ...(item.children ?? []).flatMap((c) => parseRouteLine(c, d, 'static route') ?? [])];
         break;
       case 'static_rules':
         model.staticRules.push(...rawLines(item.children));
+        model.staticRuleList = [...(model.staticRuleList ?? []), ...(item.children ?? []).flatMap((c) => parseRuleLine(c, d, 'static rule') ?? [])];
         break;
       case 'SSL': {
         const ssl = { kept: [] };

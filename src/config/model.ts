@@ -63,6 +63,8 @@ export interface GlobalDefs {
   vrrpStartupDelayMs: number;
   defaultInterface?: string;
   logUnknownVrids: boolean;
+  /** json_version: layout of keepalived.json (src/daemon/dumps.ts); absent = 1. */
+  jsonVersion?: number;
   kept: KeptKeyword[];
 }
 
@@ -108,6 +110,44 @@ export interface Vip extends SourceRef {
   options: string[];
 }
 
+/** A virtual_routes line (keepalived's `ip route`-like syntax), installed while MASTER. */
+export interface VirtualRoute extends SourceRef {
+  family: 4 | 6;
+  /** iproute2 route type: unicast, or a type with no next hop. */
+  type: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+  /** Destination prefix (`default` is 0.0.0.0/0 or ::/0). */
+  dst: string;
+  dstLen: number;
+  /** Preferred source (`src`). */
+  src?: string;
+  /** Next hop (`via` / `gw`). */
+  via?: string;
+  dev?: string;
+  /** Table number (names main/local/default resolved); undefined = main. */
+  table?: number;
+  metric?: number;
+  /** Scope name or number as written; undefined = iproute2's default. */
+  scope?: string;
+  /** `no_track`: a deletion by someone else does not fault the instance (we never fault on it). */
+  noTrack: boolean;
+}
+
+/** A virtual_rules line (keepalived's `ip rule`-like syntax), installed while MASTER. */
+export interface VirtualRule extends SourceRef {
+  family: 4 | 6;
+  from?: { address: string; prefix: number };
+  to?: { address: string; prefix: number };
+  /** `table N`, or an action without a table. */
+  action: 'table' | 'blackhole' | 'unreachable' | 'prohibit' | 'nop';
+  table?: number;
+  priority?: number;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  noTrack: boolean;
+}
+
 export interface UnicastPeer extends SourceRef {
   address: string;
   minTtl?: number;
@@ -136,6 +176,9 @@ export interface VrrpInstance extends SourceRef {
   noVirtualIpaddress: boolean;
   virtualRoutes: string[][];
   virtualRules: string[][];
+  /** virtual_routes / virtual_rules decoded (the string forms above are what check-config prints). */
+  routes: VirtualRoute[];
+  rules: VirtualRule[];
   promoteSecondaries: boolean;
   unicastSrcIp?: string;
   unicastPeer: UnicastPeer[];
@@ -158,6 +201,8 @@ export interface VrrpInstance extends SourceRef {
   garpMasterRefreshRepeat: number;
   garpLowerPrioDelayMs: number;
   garpLowerPrioRepeat: number;
+  /** `use_vmac [NAME] [MAC]`: the macvlan carrying the VRRP virtual MAC (default name vrrp.VRID). */
+  vmac?: { name: string; mac?: string };
   vmacXmitBase: boolean;
   /** RFC 5798 Accept_Mode, resolved from accept/no_accept and strict mode. */
   accept: boolean;
@@ -352,5 +397,8 @@ export interface Model {
   staticIpaddress: string[][];
   staticRoutes: string[][];
   staticRules: string[][];
+  /** static_routes / static_rules decoded (same syntax as virtual_routes / virtual_rules); set at start, removed at stop. */
+  staticRouteList?: VirtualRoute[];
+  staticRuleList?: VirtualRule[];
   ssl?: SslContext;
 }

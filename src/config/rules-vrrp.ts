@@ -6,6 +6,25 @@ import type { Pending } from './build-vrrp.ts';
 import type { Diagnostics, Place } from './diagnostics.ts';
 import type { TrackRef, VrrpInstance, VrrpSyncGroup } from './model.ts';
 
+const MAC_RE = /^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/i;
+
+/**
+ * `use_vmac [NAME] [MAC]` (keepalived.conf(5)): the interface name defaults to vrrp.VRID; the MAC
+ * to the VRRP virtual router MAC (RFC 5798 §7.3), chosen per family when the macvlan is made.
+ */
+export function vmacOf(args: readonly string[], vrid: number): { name: string; mac?: string } | string {
+  let name: string | undefined;
+  let mac: string | undefined;
+  for (const a of args) {
+    if (MAC_RE.test(a) && mac === undefined) mac = a.toLowerCase();
+    else if (name === undefined && !MAC_RE.test(a)) name = a;
+    else return `'${a}' is not supported yet`;
+  }
+  name ??= `vrrp.${vrid}`;
+  if (Buffer.byteLength(name) > 15 || /[\s/:]/.test(name) || name === '.' || name === '..') return `invalid interface name '${name}'`;
+  return mac === undefined ? { name } : { name, mac };
+}
+
 /** Where a keyword was written in the instance, or the instance itself. */
 export function at(p: Pending, keyword: string, fallback: Place): Place {
   return p.lines.get(keyword) ?? fallback;
@@ -65,6 +84,20 @@ export function applyInstanceRules(inst: VrrpInstance, p: Pending, d: Diagnostic
       d.warn(t, `(${name}) Ignoring track_interface ${t.name} since own interface`);
       return false;
     });
+  }
+  const useVmac = inst.kept.filter((k) => k.keyword === 'use_vmac').at(-1);
+  if (useVmac) {
+    const vmac = vmacOf(useVmac.args, inst.virtualRouterId);
+    if (typeof vmac === 'string') d.error(useVmac, `(${name}) use_vmac: ${vmac}`);
+    else inst.vmac = vmac;
+  }
+  if (inst.noAccept && !inst.accept) {
+    // keepalived 2.2.7 puts the VIPs of a non-accepting master in an iptables set / nftables
+    // table that drops traffic to them (RFC 5798 Accept_Mode false). We have no packet filter,
+    // so the VIPs accept traffic whatever the setting: say so once, at the keyword's line.
+    // (Strict mode's implicit no-accept is the same difference, documented rather than warned:
+    // it is the common case of the shipped default config, and accepting is what users want.)
+    d.warn(at(p, 'no_accept', inst), `(${name}) no_accept: keepalived-ts installs no iptables/nftables rules, traffic to the VIPs is accepted while MASTER`);
   }
   if (inst.vmacXmitBase && !inst.kept.some((k) => k.keyword === 'use_vmac')) {
     d.warn(at(p, 'vmac_xmit_base', inst), `(${name}) vmac_xmit_base is only valid with a vmac - clearing`);

@@ -23,6 +23,12 @@ export interface VipPort {
   remove(vips: readonly VipSpec[]): Promise<VipResult[]>;
 }
 
+/** The instance's virtual_routes / virtual_rules (src/vips/routes.ts); both resolve to error lines, never reject. */
+export interface RoutePort {
+  add(): Promise<string[]>;
+  remove(): Promise<string[]>;
+}
+
 /** Sends `repeat` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) per VIP. */
 export interface GarpPort {
   send(vips: readonly VipSpec[], repeat: number): void;
@@ -40,6 +46,8 @@ export interface InstancePorts {
   clock: Clock;
   transport: VrrpTransport;
   vips: VipPort;
+  /** virtual_routes / virtual_rules, when the instance has any. */
+  routes?: RoutePort;
   garp: GarpPort;
   /** Graceful handover: see the new master's GARPs (absent: the FSM's grace timer decides). */
   claims?: ClaimPort;
@@ -73,6 +81,15 @@ export interface InstanceSetup {
 }
 
 const MAX_RESETS = 5;
+
+/**
+ * Test-only fault injection (test/netns/ops-fault.test.ts): a function stored under this global
+ * symbol is called with every event an instance handles and may throw, standing in for a bug in
+ * the instance's code. Nothing in keepalived-ts sets it, so in production the lookup finds
+ * nothing and the event goes on.
+ */
+export const FAULT_HOOK = Symbol.for('keepalived-ts.test.instance-fault');
+type FaultHook = (instance: string, ev: VrrpEvent) => void;
 
 export class InstanceRunner {
   readonly name: string;
@@ -159,6 +176,7 @@ export class InstanceRunner {
       return;
     }
     try {
+      (globalThis as { [FAULT_HOOK]?: FaultHook })[FAULT_HOOK]?.(this.name, ev);
       const r = step(this.state, ev);
       this.apply(r.state, r.actions);
     } catch (e) {
@@ -324,16 +342,26 @@ export class InstanceRunner {
 
   #changeVips(op: 'add' | 'remove'): void {
     const vips = this.setup.vips;
-    if (vips.length === 0) return;
+    const routes = this.ports.routes;
+    if (vips.length === 0 && !routes) return;
     const log = this.ports.log;
-    this.#vipChain = this.#vipChain
-      .then(() => (op === 'add' ? this.ports.vips.add(vips) : this.ports.vips.remove(vips)))
-      .then(
-        (res) => {
-          for (const r of res) if (r.error) log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIP ${r.vip.text}: ${r.error}`);
-        },
-        (e: unknown) => log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIPs: ${(e as Error)?.message ?? String(e)}`),
-      );
+    const routeErrors = (lines: string[]) => {
+      for (const l of lines) log.error({ instance: this.name }, `(${this.name}) ${l}`);
+    };
+    // keepalived's order (vrrp.c): routes and rules after the VIPs on the way in (a route may use
+    // a VIP as its src), before them on the way out.
+    if (op === 'remove' && routes) this.#vipChain = this.#vipChain.then(() => routes.remove()).then(routeErrors, () => undefined);
+    if (vips.length > 0) {
+      this.#vipChain = this.#vipChain
+        .then(() => (op === 'add' ? this.ports.vips.add(vips) : this.ports.vips.remove(vips)))
+        .then(
+          (res) => {
+            for (const r of res) if (r.error) log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIP ${r.vip.text}: ${r.error}`);
+          },
+          (e: unknown) => log.error({ instance: this.name }, `(${this.name}) cannot ${op} VIPs: ${(e as Error)?.message ?? String(e)}`),
+        );
+    }
+    if (op === 'add' && routes) this.#vipChain = this.#vipChain.then(() => routes.add()).then(routeErrors, () => undefined);
   }
 
   /** Packet errors are logged like keepalived, at most once a second per reason (a flood must not flood the log). */

@@ -33,6 +33,13 @@ export interface BuiltInstance {
   warnings: string[];
   /** Source address chosen automatically (re-resolved when addresses change). */
   autoSrc: boolean;
+  /** Interface whose address is the advert source (the base interface, also with use_vmac). */
+  srcIfindex: number;
+}
+
+export interface BuildOptions {
+  /** use_vmac: the macvlan (already created) that carries the VIPs and, unless xmitBase, the adverts. */
+  vmac?: { name: string; xmitBase: boolean };
 }
 
 const IFA_F_SECONDARY = 0x01;
@@ -72,7 +79,7 @@ function authOf(i: VrrpInstance): { type: AuthType; pass?: string } {
   return { type: AUTH_AH };
 }
 
-export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly LinkView[], addrs: readonly AddrView[]): BuiltInstance | string {
+export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly LinkView[], addrs: readonly AddrView[], opts: BuildOptions = {}): BuiltInstance | string {
   const warnings: string[] = [];
   const family: IpFamily = i.virtualIpaddress[0]?.family ?? (i.unicastSrcIp?.includes(':') || i.mcastSrcIp?.includes(':') ? 6 : 4);
   const ifname = i.interface ?? g.defaultInterface;
@@ -80,6 +87,11 @@ export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly Li
   const link = links.find((l) => l.name === ifname);
   if (!link) return `(${i.name}) interface ${ifname} does not exist`;
   const ifindexOf = (n: string) => links.find((l) => l.name === n)?.index;
+  // use_vmac: VIPs default to the VMAC and adverts leave from it (vmac_xmit_base: from the base);
+  // the source address stays the base interface's (the VMAC has none of its own), as keepalived.
+  const vmacLink = opts.vmac ? links.find((l) => l.name === opts.vmac!.name) : undefined;
+  if (opts.vmac && !vmacLink) return `(${i.name}) VMAC interface ${opts.vmac.name} does not exist`;
+  const sendLink = vmacLink && !opts.vmac!.xmitBase ? vmacLink : link;
 
   const unicast = i.unicastPeer.length > 0;
   const configuredSrc = unicast ? (i.unicastSrcIp ?? i.mcastSrcIp) : (i.mcastSrcIp ?? i.unicastSrcIp);
@@ -92,7 +104,7 @@ export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly Li
     warnings.push(`(${i.name}) entering FAULT state (no IPv${family} address for interface)`);
     src = new Uint8Array(family === 4 ? 4 : 16);
   }
-  if (!link.up && !i.dontTrackPrimary) faults.push(`if:${ifname}`);
+  if (!sendLink.up && !i.dontTrackPrimary) faults.push(`if:${sendLink.name}`);
 
   const peers: IpBytes[] = [];
   for (const p of i.unicastPeer) {
@@ -105,7 +117,7 @@ export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly Li
 
   const vips: VipSpec[] = [];
   for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
-    const r = resolveVip(v, ifname, ifindexOf);
+    const r = resolveVip(v, vmacLink?.name ?? ifname, ifindexOf);
     if (typeof r === 'string') warnings.push(`(${i.name}) ${r}`);
     else vips.push(r);
   }
@@ -137,8 +149,8 @@ export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly Li
         key: i.name,
         family,
         vrid: i.virtualRouterId,
-        ifname,
-        ifindex: link.index,
+        ifname: sendLink.name,
+        ifindex: sendLink.index,
         src,
         group,
         unicastPeers: unicast ? peers : undefined,
@@ -165,5 +177,6 @@ export function buildInstance(i: VrrpInstance, g: GlobalDefs, links: readonly Li
     faults,
     warnings,
     autoSrc,
+    srcIfindex: link.index,
   };
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../obs/log.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { ipEquals } from './addr.ts';
 import type { VrrpStateName } from './fsm.ts';
-import { InstanceRunner, type InstancePorts, type NotifyKind, type VipPort } from './instance.ts';
+import { InstanceRunner, type InstancePorts, type NotifyKind, type RoutePort, type VipPort } from './instance.ts';
 import type { VrrpTransport } from './transport.ts';
 import { SocketTransport } from './socket-transport.ts';
 import { GroupCoordinator } from './runtime-group.ts';
@@ -26,6 +26,9 @@ import type { Model, VrrpInstance, VrrpSyncGroup } from '../config/model.ts';
 import { Rtnetlink, RtMonitor, linkIsUp, type RtEvent } from '../netlink/rtnetlink.ts';
 import { VipManager, type VipSpec } from '../vips/manager.ts';
 import { removeLeftoverVips } from '../vips/cleanup.ts';
+import { RouteManager, removeLeftoverRoutes, resolveRoute, resolveRule, type ResolvedRoute, type ResolvedRule } from '../vips/routes.ts';
+import { VmacManager, vrrpMac } from '../vips/vmac.ts';
+import { parseMac } from '../netlink/route-link.ts';
 import type { NotifyRunner, notifyCommand as NotifyCommandFn } from '../notify/runner.ts';
 import type { NotifyConfig } from '../notify/hooks.ts';
 
@@ -67,7 +70,10 @@ function groupNotify(g: VrrpSyncGroup, notifyCommand: typeof NotifyCommandFn): N
 
 /** Structural equality of two configuration values, ignoring where they were written. */
 export function sameJson(a: unknown, b: unknown): boolean {
-  const strip = (_k: string, v: unknown) => (_k === 'file' || _k === 'line' ? undefined : v);
+  // Schedules (drain_schedule / maintenance_schedule, kept words) are the daemon's ops side
+  // (src/daemon/drains.ts): editing one must not restart an instance.
+  const ops = (k: unknown) => (k as { keyword?: string })?.keyword === 'drain_schedule' || (k as { keyword?: string })?.keyword === 'maintenance_schedule';
+  const strip = (_k: string, v: unknown) => (_k === 'file' || _k === 'line' ? undefined : _k === 'kept' && Array.isArray(v) ? v.filter((k) => !ops(k)) : v);
   return JSON.stringify(a, strip) === JSON.stringify(b, strip);
 }
 
@@ -84,6 +90,10 @@ export class VrrpRuntime {
   #garp: GarpSender | undefined;
   #claims: ClaimWatcher | undefined;
   #vips: VipManager | undefined;
+  #routeMgr: RouteManager | undefined;
+  #vmacs: VmacManager | undefined;
+  /** Per instance: the interface whose address is the advert source (differs from the binding with use_vmac). */
+  #srcIf = new Map<string, number>();
   #notifier: NotifyRunner | undefined;
   #notifyCommand: typeof NotifyCommandFn | undefined;
   #tracks: ScriptTracks | undefined;
@@ -111,6 +121,8 @@ export class VrrpRuntime {
     const g = this.#model.globalDefs;
     this.#rt = Rtnetlink.open();
     this.#vips = new VipManager(this.#rt);
+    this.#routeMgr = new RouteManager(this.#rt.sock);
+    this.#vmacs = new VmacManager(this.#rt.sock);
     this.#mon = await RtMonitor.start();
     this.#mon.on((e) => this.#onRtEvent(e));
     await this.#refreshInterfaces();
@@ -167,10 +179,18 @@ export class VrrpRuntime {
       this.#autoSrc.delete(r.name);
     }
     for (const [name, grp] of this.groups) if ([...grp.members.keys()].some((m) => !unchanged.has(m))) this.groups.delete(name);
+    const staticChanged = !sameJson([old.staticRouteList, old.staticRuleList], [next.staticRouteList, next.staticRuleList]);
+    if (staticChanged) await this.#staticRoutes('remove', old);
+    // VMACs no instance of the new configuration names go (a changed instance keeps and reuses its own).
+    const wantedVmacs = new Set(next.vrrpInstances.flatMap((i) => (i.vmac ? [i.vmac.name] : [])));
+    for (const name of [...(this.#vmacs?.owned.keys() ?? [])]) {
+      if (!wantedVmacs.has(name)) await this.#vmacs!.remove(name).catch((e: Error) => this.log.warn(`cannot delete VMAC ${name}: ${e.message}`));
+    }
     this.#model = next;
     await this.#refreshInterfaces();
     const fresh = next.vrrpInstances.filter((i) => !unchanged.has(i.name));
     await this.#ensureNotifier();
+    if (staticChanged) await this.#staticRoutes('add', next);
     await this.#startInstances(fresh, false);
     await this.#startTracks();
     return { kept: [...unchanged], stopped, started: fresh.map((i) => i.name).filter((n) => this.runners.has(n)) };
@@ -191,14 +211,18 @@ export class VrrpRuntime {
       );
     }
     const built: { runner: InstanceRunner; faults: string[]; inst: VrrpInstance }[] = [];
+    const vmacOpts = await this.#makeVmacs(instances);
     for (const inst of instances) {
-      const b = buildInstance(inst, g, [...this.#links.values()], this.#addrs);
+      const vmac = vmacOpts.get(inst.name);
+      if (vmac === null) continue; // its VMAC could not be made (logged)
+      const b = buildInstance(inst, g, [...this.#links.values()], this.#addrs, vmac ? { vmac } : {});
       if (typeof b === 'string') {
         log.error(`${b} - instance not started`);
         continue;
       }
       for (const w of b.warnings) log.warn(w);
       if (b.autoSrc) this.#autoSrc.add(inst.name);
+      this.#srcIf.set(inst.name, b.srcIfindex);
       const runner = new InstanceRunner(b.setup, this.#portsFor(inst));
       this.runners.set(inst.name, runner);
       const grp = inst.syncGroup !== undefined ? this.groups.get(inst.syncGroup) : undefined;
@@ -213,6 +237,13 @@ export class VrrpRuntime {
       } catch (e) {
         log.warn(`cannot check for leftover VIPs: ${(e as Error).message}`);
       }
+      try {
+        const withRoutes = (model.staticRouteList ?? []).length > 0 || model.vrrpInstances.some((i) => i.routes.length > 0);
+        for (const line of await removeLeftoverRoutes(this.#routeMgr!, withRoutes)) log.info(line);
+      } catch (e) {
+        log.warn(`cannot check for leftover routes and rules: ${(e as Error).message}`);
+      }
+      await this.#staticRoutes('add', model);
     }
     const trackings = scriptTrackings(model.vrrpScripts, instances.filter((i) => this.runners.has(i.name)), model.vrrpSyncGroups);
     for (const t of trackings) {
@@ -305,8 +336,52 @@ export class VrrpRuntime {
     await Promise.all([...this.runners.values()].map((r) => r.settled()));
     await this.#tracks?.stop();
     this.#fileTracks?.stop();
+    // keepalived clears static routes and rules at stop whatever -V says (vrrp_daemon.c stop_vrrp).
+    await this.#staticRoutes('remove', this.#model);
+    // VMACs go once their VIPs are gone (-V keeps the VIPs, so it keeps their VMACs too).
+    if (!this.#opts.dontReleaseVrrp) for (const line of (await this.#vmacs?.removeAll()) ?? []) this.log.warn(line);
     await this.#notifier?.drain(1000);
     this.close();
+  }
+
+  /**
+   * use_vmac: creates (or adopts a crashed run's) VMAC of each instance that wants one, then
+   * re-reads the interfaces. Per instance: the build option, or null when it cannot run.
+   */
+  async #makeVmacs(instances: readonly VrrpInstance[]): Promise<Map<string, { name: string; xmitBase: boolean } | null>> {
+    const out = new Map<string, { name: string; xmitBase: boolean } | null>();
+    const g = this.#model.globalDefs;
+    for (const inst of instances) {
+      if (!inst.vmac) continue;
+      const family = inst.virtualIpaddress[0]?.family ?? 4;
+      const baseName = inst.interface ?? g.defaultInterface;
+      const base = [...this.#links.values()].find((l) => l.name === baseName);
+      if (!base) {
+        this.log.error(`(${inst.name}) interface ${baseName ?? '(none)'} does not exist - instance not started`);
+        out.set(inst.name, null);
+        continue;
+      }
+      // IPv6 adverts must leave from an interface holding their link-local source, and the
+      // VMAC has none of ours; unicast adverts need the base's routes: both go out of the base
+      // (keepalived requires vmac_xmit_base with unicast).
+      let xmitBase = inst.vmacXmitBase;
+      if (!xmitBase && (family === 6 || inst.unicastPeer.length > 0)) {
+        this.log.warn(`(${inst.name}) use_vmac with ${family === 6 ? 'IPv6' : 'unicast peers'}: adverts are sent from ${base.name} (as vmac_xmit_base)`);
+        xmitBase = true;
+      }
+      try {
+        const mac = inst.vmac.mac ? parseMac(inst.vmac.mac) : vrrpMac(inst.virtualRouterId, family);
+        const r = await this.#vmacs!.ensure({ name: inst.vmac.name, baseIndex: base.index, baseName: base.name, mac, ipv4: family === 4 });
+        this.log.info(`(${inst.name}) ${r.created ? 'created' : 'reusing'} VMAC ${inst.vmac.name} on ${base.name}`);
+        for (const w of r.warnings) this.log.warn(`(${inst.name}) ${w}`);
+        out.set(inst.name, { name: inst.vmac.name, xmitBase });
+      } catch (e) {
+        this.log.error(`(${inst.name}) ${(e as Error).message} - instance not started`);
+        out.set(inst.name, null);
+      }
+    }
+    if ([...out.values()].some((v) => v !== null)) await this.#refreshInterfaces();
+    return out;
   }
 
   close(): void {
@@ -330,6 +405,7 @@ export class VrrpRuntime {
       clock: this.clock,
       transport: this.#transport!,
       vips: this.#opts.wrapVips ? this.#opts.wrapVips(inst, vipPort) : vipPort,
+      routes: this.#routePortFor(inst),
       garp: this.#garp!,
       claims: this.#claims,
       log: this.log,
@@ -352,6 +428,65 @@ export class VrrpRuntime {
       group: inst.syncGroup !== undefined ? this.groups.get(inst.syncGroup) : undefined,
       preciseTimers: this.clock === systemClock,
     };
+  }
+
+  /** static_routes / static_rules: added once at start (after the leftover cleanup), removed at stop. */
+  async #staticRoutes(op: 'add' | 'remove', model: Model): Promise<void> {
+    const routes = model.staticRouteList ?? [];
+    const rules = model.staticRuleList ?? [];
+    if (routes.length === 0 && rules.length === 0) return;
+    const ifindexOf = (n: string) => [...this.#links.values()].find((l) => l.name === n)?.index;
+    const rr: ResolvedRoute[] = [];
+    for (const r of routes) {
+      const x = resolveRoute(r, ifindexOf);
+      if (typeof x !== 'string') rr.push(x);
+      else if (op === 'add') this.log.error(`static route: ${x} (${r.file}:${r.line})`);
+    }
+    const ru = rules.flatMap((r) => {
+      const x = resolveRule(r);
+      return typeof x === 'string' ? [] : [x];
+    });
+    try {
+      const errors = op === 'add' ? await this.#routeMgr!.add(rr, ru) : await this.#routeMgr!.remove(rr, ru);
+      for (const e of errors) this.log.error(`static_routes/static_rules: ${e}`);
+      if (op === 'add') this.log.info(`static routes and rules set: ${rr.length} routes, ${ru.length} rules`);
+    } catch (e) {
+      this.log.error(`cannot ${op} static routes and rules: ${(e as Error).message}`);
+    }
+  }
+
+  /** virtual_routes / virtual_rules, resolved against the interfaces each time they are applied. */
+  #routePortFor(inst: VrrpInstance): RoutePort | undefined {
+    if (inst.routes.length === 0 && inst.rules.length === 0) return undefined;
+    const resolveAll = (): { routes: ResolvedRoute[]; rules: ResolvedRule[]; errors: string[] } => {
+      const ifindexOf = (n: string) => [...this.#links.values()].find((l) => l.name === n)?.index;
+      const errors: string[] = [];
+      const routes: ResolvedRoute[] = [];
+      const rules: ResolvedRule[] = [];
+      for (const r of inst.routes) {
+        const x = resolveRoute(r, ifindexOf);
+        if (typeof x === 'string') errors.push(`${x} (${r.file}:${r.line})`);
+        else routes.push(x);
+      }
+      for (const r of inst.rules) {
+        const x = resolveRule(r);
+        if (typeof x === 'string') errors.push(`${x} (${r.file}:${r.line})`);
+        else rules.push(x);
+      }
+      return { routes, rules, errors };
+    };
+    const run = async (op: 'add' | 'remove'): Promise<string[]> => {
+      if (op === 'remove' && this.#stopping && this.#opts.dontReleaseVrrp) return [];
+      const { routes, rules, errors: all } = resolveAll();
+      // On the way out a route whose interface is gone is gone with it: nothing to report.
+      const errors = op === 'remove' ? all.filter((e) => !e.includes('does not exist')) : all;
+      try {
+        return [...errors, ...(op === 'add' ? await this.#routeMgr!.add(routes, rules) : await this.#routeMgr!.remove(routes, rules))];
+      } catch (e) {
+        return [...errors, `cannot ${op} routes and rules: ${(e as Error).message}`];
+      }
+    };
+    return { add: () => run('add'), remove: () => run('remove') };
   }
 
   // --- kernel view
@@ -420,7 +555,7 @@ export class VrrpRuntime {
       const r = this.runners.get(name);
       if (!r) continue;
       const b = r.setup.binding;
-      const now = primaryAddress(b.family, b.ifindex, this.#addrs);
+      const now = primaryAddress(b.family, this.#srcIf.get(name) ?? b.ifindex, this.#addrs);
       if (now && !ipEquals(now, b.src)) {
         b.src = now;
         r.setup.config.primaryAddr = now;
