@@ -275,71 +275,97 @@ static napi_value js_setns(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// ---------------------------------------------------------------- readiness through libuv
+// ---------------------------------------------------------------- libuv handles
 //
-// The poll struct is shared by libuv (until its close callback) and by the JS handle object
-// (until its finalizer); whichever lets go last frees it. While polling, a strong reference
-// keeps the JS handle alive so the callback can always be reached.
+// Two kinds of watcher reach JS: readiness of a socket (uv_poll_t) and a signal (uv_signal_t,
+// for any signal number: Node's process.on() only knows the named signals, so a real-time signal
+// such as keepalived's SIGRTMIN+2 would otherwise take its default action and kill the daemon).
+// The struct is shared by libuv (until its close callback) and by the JS handle object (until
+// its finalizer); whichever lets go last frees it. While active, a strong reference keeps the JS
+// handle alive so the callback can always be reached.
+
+enum { K_POLL, K_SIGNAL };
 
 typedef struct {
-  uv_poll_t h;
+  union {
+    uv_handle_t handle;
+    uv_poll_t poll;
+    uv_signal_t signal;
+  } u;
+  int kind;
   napi_env env;
   napi_ref cb;
   napi_ref self;
   napi_async_context ctx;
   napi_async_cleanup_hook_handle cleanup;
   int stopped, uv_closed, js_gone;
-} kpoll;
+} khandle;
 
-static void kpoll_maybe_free(kpoll *p) {
+static void khandle_maybe_free(khandle *p) {
   if (p->uv_closed && p->js_gone) free(p);
 }
 
-static void kpoll_closed(uv_handle_t *h) {
-  kpoll *p = (kpoll *)h->data;
+static void khandle_closed(uv_handle_t *h) {
+  khandle *p = (khandle *)h->data;
   p->uv_closed = 1;
   // Only now may a terminating Worker unload this addon: the close callback has run.
   napi_remove_async_cleanup_hook(p->cleanup);
-  kpoll_maybe_free(p);
+  khandle_maybe_free(p);
 }
 
-static void kpoll_finalize(napi_env env, void *data, void *hint) {
+static void khandle_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  kpoll *p = (kpoll *)data;
+  khandle *p = (khandle *)data;
   p->js_gone = 1;
-  kpoll_maybe_free(p);
+  khandle_maybe_free(p);
+}
+
+static void khandle_uv_stop(khandle *p) {
+  if (p->kind == K_POLL) uv_poll_stop(&p->u.poll);
+  else uv_signal_stop(&p->u.signal);
+  uv_close(&p->u.handle, khandle_closed);
 }
 
 // A terminating Worker closes its loop and unloads the addon: close our handle first, and hold
 // the unload (async cleanup hook) until libuv has run our close callback. No JS may run here.
-static void kpoll_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  kpoll *p = (kpoll *)arg;
+static void khandle_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  khandle *p = (khandle *)arg;
   if (p->stopped) return;  // a close is already pending; its callback releases the hook
   p->stopped = 1;
-  uv_poll_stop(&p->h);
-  uv_close((uv_handle_t *)&p->h, kpoll_closed);
+  khandle_uv_stop(p);
 }
 
-static void kpoll_stop(kpoll *p) {
+static void khandle_stop(khandle *p) {
   if (p->stopped) return;
   p->stopped = 1;
-  uv_poll_stop(&p->h);
-  uv_close((uv_handle_t *)&p->h, kpoll_closed);
+  khandle_uv_stop(p);
   napi_delete_reference(p->env, p->cb);
   napi_async_destroy(p->env, p->ctx);
   napi_delete_reference(p->env, p->self);
 }
 
+// Calls the JS callback with (args...); a throw there is treated as in any other I/O callback.
+static void khandle_call(khandle *p, size_t argc, napi_value *args) {
+  napi_env env = p->env;
+  napi_value cb, self, result;
+  napi_get_reference_value(env, p->cb, &cb);
+  napi_get_reference_value(env, p->self, &self);
+  if (napi_make_callback(env, p->ctx, self, cb, argc, args, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
 static void kpoll_event(uv_poll_t *h, int status, int events) {
-  kpoll *p = (kpoll *)h->data;
+  khandle *p = (khandle *)h->data;
   if (p->stopped) return;
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value cb, self, args[2];
-  napi_get_reference_value(env, p->cb, &cb);
-  napi_get_reference_value(env, p->self, &self);
+  napi_value args[2];
   if (status < 0) {
     napi_value code, msg;
     napi_create_string_utf8(env, uv_err_name(status), NAPI_AUTO_LENGTH, &code);
@@ -349,19 +375,25 @@ static void kpoll_event(uv_poll_t *h, int status, int events) {
     napi_get_null(env, &args[0]);
   }
   napi_create_int32(env, events, &args[1]);
-  napi_value result;
-  if (napi_make_callback(env, p->ctx, self, cb, 2, args, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);  // same fate as a throw in any other I/O callback
-  }
+  khandle_call(p, 2, args);
   napi_close_handle_scope(env, scope);
 }
 
-static kpoll *kpoll_of(napi_env env, napi_value self) {
+static void ksignal_event(uv_signal_t *h, int signum) {
+  khandle *p = (khandle *)h->data;
+  if (p->stopped) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(p->env, &scope);
+  napi_value arg;
+  napi_create_int32(p->env, signum, &arg);
+  khandle_call(p, 1, &arg);
+  napi_close_handle_scope(p->env, scope);
+}
+
+static khandle *khandle_of(napi_env env, napi_value self) {
   void *p = NULL;
   if (napi_unwrap(env, self, &p) != napi_ok) return NULL;
-  return (kpoll *)p;
+  return (khandle *)p;
 }
 
 static int events_of(napi_env env, napi_value r, napi_value w) {
@@ -371,34 +403,58 @@ static int events_of(napi_env env, napi_value r, napi_value w) {
   return (rd ? UV_READABLE : 0) | (wr ? UV_WRITABLE : 0);
 }
 
-static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
+static napi_value js_handle_stop(napi_env env, napi_callback_info info) {
   ARGS(0);
-  kpoll *p = kpoll_of(env, self_);
-  if (p) kpoll_stop(p);
+  khandle *p = khandle_of(env, self_);
+  if (p) khandle_stop(p);
   return NULL;
 }
 
-// update(readable, writable): change the watched events without a new handle.
+// update(readable, writable): change the watched events without a new handle (polls only).
 static napi_value js_poll_update(napi_env env, napi_callback_info info) {
   ARGS(2);
-  kpoll *p = kpoll_of(env, self_);
-  if (!p || p->stopped || argc < 2) return NULL;
+  khandle *p = khandle_of(env, self_);
+  if (!p || p->stopped || p->kind != K_POLL || argc < 2) return NULL;
   int ev = events_of(env, argv[0], argv[1]);
-  int r = ev ? uv_poll_start(&p->h, ev, kpoll_event) : uv_poll_stop(&p->h);
+  int r = ev ? uv_poll_start(&p->u.poll, ev, kpoll_event) : uv_poll_stop(&p->u.poll);
   if (r < 0) return throw_errno(env, -r, "uv_poll_start");
   return NULL;
 }
 
-static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
+static napi_value js_handle_ref(napi_env env, napi_callback_info info) {
   ARGS(1);
-  kpoll *p = kpoll_of(env, self_);
+  khandle *p = khandle_of(env, self_);
   bool on = true;
   if (argc > 0) napi_get_value_bool(env, argv[0], &on);
   if (p && !p->stopped) {
-    if (on) uv_ref((uv_handle_t *)&p->h);
-    else uv_unref((uv_handle_t *)&p->h);
+    if (on) uv_ref(&p->u.handle);
+    else uv_unref(&p->u.handle);
   }
   return NULL;
+}
+
+static void set_method(napi_env env, napi_value obj, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, obj, name, f);
+}
+
+// The JS object of an initialised handle: methods, ownership, async context.
+static napi_value khandle_wrap(napi_env env, khandle *p, napi_value callback, const char *resource) {
+  napi_value obj, name;
+  p->u.handle.data = p;
+  p->env = env;
+  napi_create_object(env, &obj);
+  set_method(env, obj, "stop", js_handle_stop);
+  set_method(env, obj, "ref", js_handle_ref);
+  if (p->kind == K_POLL) set_method(env, obj, "update", js_poll_update);
+  napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &name);
+  napi_wrap(env, obj, p, khandle_finalize, NULL, NULL);
+  napi_create_reference(env, callback, 1, &p->cb);
+  napi_create_reference(env, obj, 1, &p->self);
+  napi_async_init(env, NULL, name, &p->ctx);
+  napi_add_async_cleanup_hook(env, khandle_env_cleanup, p, &p->cleanup);
+  return obj;
 }
 
 // poll(fd, readable, writable, callback(err, events)) -> { stop(), update(r, w), ref(on) }
@@ -410,133 +466,25 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
     return throw_type(env, "poll(fd, readable, writable, callback) expected");
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, EINVAL, "uv_poll_init");
-  kpoll *p = calloc(1, sizeof *p);
+  khandle *p = calloc(1, sizeof *p);
   if (!p) return throw_errno(env, ENOMEM, "uv_poll_init");
-  int r = uv_poll_init(loop, &p->h, fd);
+  p->kind = K_POLL;
+  int r = uv_poll_init(loop, &p->u.poll, fd);
   if (r < 0) {
     free(p);
     return throw_errno(env, -r, "uv_poll_init");
   }
-  p->h.data = p;
-  p->env = env;
-  napi_value obj, fn, name;
-  napi_create_object(env, &obj);
-  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, js_poll_stop, NULL, &fn);
-  napi_set_named_property(env, obj, "stop", fn);
-  napi_create_function(env, "update", NAPI_AUTO_LENGTH, js_poll_update, NULL, &fn);
-  napi_set_named_property(env, obj, "update", fn);
-  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_poll_ref, NULL, &fn);
-  napi_set_named_property(env, obj, "ref", fn);
-  napi_create_string_utf8(env, "kats.poll", NAPI_AUTO_LENGTH, &name);
-  napi_wrap(env, obj, p, kpoll_finalize, NULL, NULL);
-  napi_create_reference(env, argv[3], 1, &p->cb);
-  napi_create_reference(env, obj, 1, &p->self);
-  napi_async_init(env, NULL, name, &p->ctx);
-  napi_add_async_cleanup_hook(env, kpoll_env_cleanup, p, &p->cleanup);
+  napi_value obj = khandle_wrap(env, p, argv[3], "kats.poll");
   int ev = events_of(env, argv[1], argv[2]);
-  r = ev ? uv_poll_start(&p->h, ev, kpoll_event) : 0;
+  r = ev ? uv_poll_start(&p->u.poll, ev, kpoll_event) : 0;
   if (r < 0) {
-    kpoll_stop(p);
+    khandle_stop(p);
     return throw_errno(env, -r, "uv_poll_start");
   }
   return obj;
 }
 
-// signal(signum, callback()) -> { stop(), ref(on) }: a libuv signal watcher for any signal
-// number. Node's process.on() only knows the named signals, so a real-time signal such as
-// keepalived's SIGRTMIN+2 (JSON dump) would otherwise take the default action and kill the
-// daemon. Same ownership rules as the poll handle above.
-typedef struct {
-  uv_signal_t h;
-  napi_env env;
-  napi_ref cb;
-  napi_ref self;
-  napi_async_context ctx;
-  napi_async_cleanup_hook_handle cleanup;
-  int stopped, uv_closed, js_gone;
-} ksig;
-
-static void ksig_maybe_free(ksig *p) {
-  if (p->uv_closed && p->js_gone) free(p);
-}
-
-static void ksig_closed(uv_handle_t *h) {
-  ksig *p = (ksig *)h->data;
-  p->uv_closed = 1;
-  napi_remove_async_cleanup_hook(p->cleanup);
-  ksig_maybe_free(p);
-}
-
-static void ksig_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  ksig *p = (ksig *)data;
-  p->js_gone = 1;
-  ksig_maybe_free(p);
-}
-
-static void ksig_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  (void)handle;
-  ksig *p = (ksig *)arg;
-  if (p->stopped) return;
-  p->stopped = 1;
-  uv_signal_stop(&p->h);
-  uv_close((uv_handle_t *)&p->h, ksig_closed);
-}
-
-static void ksig_stop(ksig *p) {
-  if (p->stopped) return;
-  p->stopped = 1;
-  uv_signal_stop(&p->h);
-  uv_close((uv_handle_t *)&p->h, ksig_closed);
-  napi_delete_reference(p->env, p->cb);
-  napi_async_destroy(p->env, p->ctx);
-  napi_delete_reference(p->env, p->self);
-}
-
-static void ksig_event(uv_signal_t *h, int signum) {
-  ksig *p = (ksig *)h->data;
-  if (p->stopped) return;
-  napi_env env = p->env;
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  napi_value cb, self, arg, result;
-  napi_get_reference_value(env, p->cb, &cb);
-  napi_get_reference_value(env, p->self, &self);
-  napi_create_int32(env, signum, &arg);
-  if (napi_make_callback(env, p->ctx, self, cb, 1, &arg, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
-static ksig *ksig_of(napi_env env, napi_value self) {
-  void *p = NULL;
-  if (napi_unwrap(env, self, &p) != napi_ok) return NULL;
-  return (ksig *)p;
-}
-
-static napi_value js_signal_stop(napi_env env, napi_callback_info info) {
-  ARGS(0);
-  ksig *p = ksig_of(env, self_);
-  if (p) ksig_stop(p);
-  return NULL;
-}
-
-static napi_value js_signal_ref(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  ksig *p = ksig_of(env, self_);
-  bool on = true;
-  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
-  if (p && !p->stopped) {
-    if (on) uv_ref((uv_handle_t *)&p->h);
-    else uv_unref((uv_handle_t *)&p->h);
-  }
-  return NULL;
-}
-
+// signal(signum, callback(signum)) -> { stop(), ref(on) }
 static napi_value js_signal(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t signum;
@@ -545,30 +493,18 @@ static napi_value js_signal(napi_env env, napi_callback_info info) {
     return throw_type(env, "signal(signum, callback) expected");
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, EINVAL, "uv_signal_init");
-  ksig *p = calloc(1, sizeof *p);
+  khandle *p = calloc(1, sizeof *p);
   if (!p) return throw_errno(env, ENOMEM, "uv_signal_init");
-  int r = uv_signal_init(loop, &p->h);
+  p->kind = K_SIGNAL;
+  int r = uv_signal_init(loop, &p->u.signal);
   if (r < 0) {
     free(p);
     return throw_errno(env, -r, "uv_signal_init");
   }
-  p->h.data = p;
-  p->env = env;
-  napi_value obj, fn, name;
-  napi_create_object(env, &obj);
-  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, js_signal_stop, NULL, &fn);
-  napi_set_named_property(env, obj, "stop", fn);
-  napi_create_function(env, "ref", NAPI_AUTO_LENGTH, js_signal_ref, NULL, &fn);
-  napi_set_named_property(env, obj, "ref", fn);
-  napi_create_string_utf8(env, "kats.signal", NAPI_AUTO_LENGTH, &name);
-  napi_wrap(env, obj, p, ksig_finalize, NULL, NULL);
-  napi_create_reference(env, argv[1], 1, &p->cb);
-  napi_create_reference(env, obj, 1, &p->self);
-  napi_async_init(env, NULL, name, &p->ctx);
-  napi_add_async_cleanup_hook(env, ksig_env_cleanup, p, &p->cleanup);
-  r = uv_signal_start(&p->h, ksig_event, signum);
+  napi_value obj = khandle_wrap(env, p, argv[1], "kats.signal");
+  r = uv_signal_start(&p->u.signal, ksignal_event, signum);
   if (r < 0) {
-    ksig_stop(p);
+    khandle_stop(p);
     return throw_errno(env, -r, "uv_signal_start");
   }
   return obj;
