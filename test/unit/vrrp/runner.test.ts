@@ -126,12 +126,10 @@ test('runner: adverts failing the receive checks are dropped and counted by reas
   assert.ok(a.drops.ttl > 0 && b.drops.ttl > 0);
 });
 
-test('runner: a stop with handover keeps the VIPs until the new master advertises, then releases them', async () => {
-  const clock = new ManualClock();
-  const seg = new FakeSegment();
-  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
-  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec);
-  const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec);
+/** A (150) master and B (100) backup on one segment, then A stopped with a handover. */
+async function handOver(clock: ManualClock, seg: FakeSegment, rec: Recorder, extra: (name: string) => Partial<InstancePorts> = () => ({})) {
+  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec, extra('A'));
+  const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec, extra('B'));
   a.start();
   b.start();
   clock.advance(2000);
@@ -140,6 +138,14 @@ test('runner: a stop with handover keeps the VIPs until the new master advertise
   void a.stopped.then(() => (stopped = true));
   a.stop(true);
   await flush();
+  return { a, b, isStopped: () => stopped };
+}
+
+test('runner: a stop with handover keeps the VIPs until the new master advertises, then releases them', async () => {
+  const clock = new ManualClock();
+  const seg = new FakeSegment();
+  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
+  const { b, isStopped } = await handOver(clock, seg, rec);
   assert.deepEqual(rec.vipOps, ['A add'], 'still holding while B has not taken over');
   clock.advance(100); // B's skew_time after the priority-0 advert is ~61 ms
   await flush();
@@ -149,7 +155,7 @@ test('runner: a stop with handover keeps the VIPs until the new master advertise
   clock.advance(CLAIM_GRACE_MS);
   await flush();
   assert.deepEqual(rec.vipOps, ['A add', 'B add', 'A remove']);
-  assert.equal(stopped, true);
+  assert.equal(isStopped(), true);
 });
 
 test('runner: with a claim port the handing-over master releases right after the new master\'s GARP', async () => {
@@ -173,16 +179,7 @@ test('runner: with a claim port the handing-over master releases right after the
       },
     },
   });
-  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec, claimsOf('A'));
-  const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec, claimsOf('B'));
-  a.start();
-  b.start();
-  clock.advance(2000);
-  await flush();
-  let stopped = false;
-  void a.stopped.then(() => (stopped = true));
-  a.stop(true);
-  await flush();
+  const { b, isStopped } = await handOver(clock, seg, rec, claimsOf);
   assert.equal(watchers.has('A'), true, 'A watches from the start of the handover');
   clock.advance(100);
   await flush();
@@ -190,7 +187,7 @@ test('runner: with a claim port the handing-over master releases right after the
   assert.equal(b.state.state, 'MASTER');
   // make-before-break: B adds and announces before A lets go; no grace timer was needed
   assert.deepEqual(rec.vipOps, ['A add', 'A garp', 'B add', 'B garp', 'A remove']);
-  assert.equal(stopped, true);
+  assert.equal(isStopped(), true);
   assert.equal(watchers.size, 0, 'the watch is closed after the release');
 });
 
