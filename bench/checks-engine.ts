@@ -2,10 +2,15 @@
 // namespace, pinned to one CPU): N HTTP checks per second through the project's Scheduler, each
 // on a fresh connection, against N loopback targets 127.1.x.y:8080. Prints one JSON line with
 // start-lateness percentiles and counts measured over the window, then exits.
+// The lite probe is compiled once per target (checks/http-lite.ts compileHttpCheck), as the
+// daemon does per checker. Cadence 'completion' (default) re-arms each check delay_loop after
+// the previous one ended, as keepalived's (and the daemon's) real-server checkers and HAProxy do;
+// 'fixed' keeps exact 1 s dues (vrrp_script style). Lateness = start - due either way.
 //
 //   node bench/checks-engine.ts --rate N --probe lite|undici --warmup-s S --window-s S
+//        [--cadence completion|fixed] [--coalesce-ms MS]
 import { Scheduler } from '../src/scheduler/scheduler.ts';
-import { probeHttpLite } from '../checks/http-lite.ts';
+import { compileHttpCheck } from '../checks/http-lite.ts';
 import { probeHttp } from '../checks/http.ts';
 import type { HttpOptions } from '../checks/http-common.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -34,7 +39,7 @@ async function main(): Promise<void> {
   const path = arg('path', '/health');
   const intervalMs = 1000;
   const opts: HttpOptions = { urls: [{ path }], timeoutMs: 2000 };
-  const probe = probeName === 'undici' ? probeHttp : probeHttpLite;
+  const cadence = arg('cadence', 'completion') === 'fixed' ? 'fixed' : 'completion';
 
   const loop = monitorEventLoopDelay({ resolution: 5 });
   setTimeout(() => loop.enable(), warmupMs);
@@ -56,13 +61,15 @@ async function main(): Promise<void> {
   });
   for (let i = 0; i < rate; i++) {
     const target = { host: targetAddress(i), port };
+    const run = probeName === 'undici' ? (signal: AbortSignal) => probeHttp(target, opts, signal) : compileHttpCheck(target, opts);
     sched.add({
       id: String(i),
       intervalMs,
+      cadence,
       // spread evenly over the first interval (HAProxy spreads its first checks the same way)
       firstDelayMs: (i * intervalMs) / rate,
       timeoutMs: 3000,
-      run: (signal) => probe(target, opts, signal),
+      run,
       onResult: (r) => {
         const now = performance.now();
         if (now >= winStart && now < winEnd) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
@@ -70,8 +77,13 @@ async function main(): Promise<void> {
     });
   }
   // tell the parent when the window starts/ends so it samples CPU at the same moments
-  setTimeout(() => process.stdout.write(JSON.stringify({ event: 'window-start' }) + '\n'), warmupMs);
+  let cpu0 = process.cpuUsage();
+  setTimeout(() => {
+    cpu0 = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ event: 'window-start' }) + '\n');
+  }, warmupMs);
   await new Promise((r) => setTimeout(r, warmupMs + windowMs));
+  const cpu = process.cpuUsage(cpu0);
   process.stdout.write(JSON.stringify({ event: 'window-end' }) + '\n');
   let skipped = 0;
   for (const id of sched.ids()) skipped += sched.stats(id)?.skipped ?? 0;
@@ -82,8 +94,11 @@ async function main(): Promise<void> {
       event: 'result',
       rate,
       probe: probeName,
+      cadence,
       windowS: windowMs / 1000,
       runsPerS: runsInWindow / (windowMs / 1000),
+      // the process's own CPU (getrusage) over the window, per run started in it
+      cpuUsPerRun: (cpu.user + cpu.system) / runsInWindow,
       lateP50Ms: pct(sorted, 50),
       lateP90Ms: pct(sorted, 90),
       lateP95Ms: pct(sorted, 95),

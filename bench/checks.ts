@@ -4,12 +4,15 @@
 // connection, against nginx (1 worker, CPU 1) answering on every 127.1.x.y:8080 inside a private
 // network namespace that has only `lo`. Engines, measured in the same run, pinned to CPU 0:
 //   haproxy   Debian's haproxy, nbthread 1, option httpchk GET /health, inter 1000 rise 2 fall 3
-//   ts-lite   our Scheduler + checks/http-lite.ts (node:net)
+//   ts-lite   our Scheduler + checks/http-lite.ts (node:net), cadence as the daemon's checkers
 //   ts-undici our Scheduler + checks/http.ts (undici Client per check)
 // Figures per run over the window: checker CPU (utime+stime of its process tree from
 // /proc/PID/stat, in cores), µs CPU per check, sys share, checks done per second (nginx
 // stub_status request delta), nginx CPU, start lateness p50/p99 (ours: start - scheduled due),
-// skipped/s, and the ratio of µs/check to HAProxy's at the same N.
+// skipped/s, the ratio of µs/check to HAProxy's at the same N, and the machine's 1-minute load
+// average at the end of each window (the machine may be shared: µs CPU per check is the figure
+// that holds up under contention; lateness and checks/s do not). `--repeat R` runs every
+// (N, engine) pair R times, interleaved, and the summary adds the median per pair.
 // Detection latency: a backend process killed -> our checker's DOWN event, median of 20 runs,
 // against fall x interval.
 //
@@ -17,14 +20,15 @@
 // (`apt-get install nginx-light haproxy`); without nginx it says so and skips.
 // Options: benchChecks({ rates, warmupS, windowS, engines, detectRuns, detectIntervalMs, fall })
 // or on the command line: node bench/checks.ts --rates 1000,5000 --window-s 15 --warmup-s 5
+//   [--engines haproxy,ts-lite] [--repeat R] [--coalesce-ms MS] [--detect-runs 20] [--detect-interval-ms 1000]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
-import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { Scheduler, CHECKER_WAKEUP_GRID_MS } from '../src/scheduler/scheduler.ts';
 import { CheckerMonitor } from '../src/scheduler/monitors.ts';
-import { probeHttpLite } from '../checks/http-lite.ts';
+import { compileHttpCheck } from '../checks/http-lite.ts';
 import { fmtTrio } from '../checks/types.ts';
 import { targetAddress } from './checks-engine.ts';
 
@@ -36,6 +40,10 @@ export interface BenchChecksOptions {
   detectRuns?: number;
   detectIntervalMs?: number;
   fall?: number;
+  /** Runs per (N, engine), interleaved (default 1). */
+  repeat?: number;
+  /** Our scheduler's wake-up grid (Scheduler coalesceMs) for the ts-* engines (default: the daemon's, CHECKER_WAKEUP_GRID_MS). */
+  coalesceMs?: number;
 }
 
 interface Row {
@@ -52,6 +60,8 @@ interface Row {
   lateP99Ms?: number;
   skippedPerS?: number;
   errors?: string;
+  /** 1-minute load average at the end of the window. */
+  load?: number;
 }
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
@@ -149,12 +159,15 @@ export async function benchChecks(opts: BenchChecksOptions = {}): Promise<void> 
   } else if (process.getuid?.() !== 0 || !has('ip')) {
     console.log('bench checks: needs root and iproute2 (ip netns). Skipping the capacity benchmark.');
   } else {
-    await capacity(rates, warmupS, windowS, engines.filter((e) => e !== 'haproxy' || has('haproxy') || (console.log('bench checks: haproxy not installed (apt-get install haproxy); no HAProxy rows'), false)));
+    coalesceMs = opts.coalesceMs ?? CHECKER_WAKEUP_GRID_MS;
+    await capacity(rates, warmupS, windowS, Math.max(1, opts.repeat ?? 1), engines.filter((e) => e !== 'haproxy' || has('haproxy') || (console.log('bench checks: haproxy not installed (apt-get install haproxy); no HAProxy rows'), false)));
   }
   if ((opts.detectRuns ?? 20) > 0) await detection(opts.detectRuns ?? 20, opts.detectIntervalMs ?? 1000, opts.fall ?? 3);
 }
 
-async function capacity(rates: number[], warmupS: number, windowS: number, engines: string[]): Promise<void> {
+let coalesceMs = 0;
+
+async function capacity(rates: number[], warmupS: number, windowS: number, repeat: number, engines: string[]): Promise<void> {
   const ns = `kats-hcb-${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), 'kats-hcb-'));
   const twoCpus = cpus().length >= 2;
@@ -192,13 +205,14 @@ http {
     for (let i = 0; i < 100 && !existsSync(stubSock); i++) await sleep(50);
     if (!existsSync(stubSock)) throw new Error(`nginx did not start: ${readFileSync(join(dir, 'nginx-error.log'), 'utf8')}`);
     for (const n of rates) {
-      for (const engine of engines) {
+      for (let rep = 0; rep < repeat; rep++) for (const engine of engines) {
         let row: Row;
         try {
           row = engine === 'haproxy' ? await runHaproxy(ns, dir, n, warmupS, windowS, pinChecker, stubSock, nginx.pid!) : await runOurs(ns, engine, n, warmupS, windowS, pinChecker, stubSock, nginx.pid!);
         } catch (err) {
           row = { engine, n, cpuCores: NaN, usPerCheck: NaN, sysShare: NaN, checksPerS: NaN, nginxCores: NaN, otherCores: NaN, errors: `FAILED: ${(err as Error).message.split('\n').slice(-2).join(' ')}` };
         }
+        row.load = loadavg()[0];
         rows.push(row);
         printRow(row, rows);
       }
@@ -212,14 +226,36 @@ http {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log('\nSummary (ratio = µs CPU per check / HAProxy µs per check at the same N):');
-  console.log(['engine', 'N', 'cores', 'µs/check', 'ratio', 'sys', 'checks/s', 'nginx cores', 'late p50 ms', 'late p99 ms', 'skipped/s', 'other load', 'errors'].join(' | '));
+  console.log(['engine', 'N', 'cores', 'µs/check', 'ratio', 'sys', 'checks/s', 'nginx cores', 'late p50 ms', 'late p99 ms', 'skipped/s', 'other load', 'load1', 'errors'].join(' | '));
   for (const r of rows) console.log(rowCells(r, rows).join(' | '));
+  if (repeat > 1) {
+    console.log(`\nMedians over ${repeat} interleaved runs (ratio = median µs/check / HAProxy's median at the same N):`);
+    console.log(['engine', 'N', 'µs/check', 'ratio', 'checks/s', 'late p99 ms', 'load1 range'].join(' | '));
+    for (const n of rates) {
+      const ha = median(rows.filter((x) => x.engine === 'haproxy' && x.n === n).map((x) => x.usPerCheck));
+      for (const engine of engines) {
+        const rs = rows.filter((x) => x.engine === engine && x.n === n);
+        const us = median(rs.map((x) => x.usPerCheck));
+        const loads = rs.map((x) => x.load ?? NaN);
+        console.log([engine, String(n), fmt(us), ha > 0 ? `${(us / ha).toFixed(2)}x` : '-', fmt(median(rs.map((x) => x.checksPerS))), fmt(median(rs.map((x) => x.lateP99Ms ?? NaN)), 1), `${fmt(Math.min(...loads), 2)}-${fmt(Math.max(...loads), 2)}`].join(' | '));
+      }
+    }
+  }
+}
+
+function median(xs: number[]): number {
+  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 function rowCells(r: Row, rows: Row[]): string[] {
-  const ha = rows.find((x) => x.engine === 'haproxy' && x.n === r.n);
+  // the HAProxy run of the same N and repetition (the one just before), else any at this N
+  const idx = rows.indexOf(r);
+  const ha = rows.slice(0, idx + 1).reverse().find((x) => x.engine === 'haproxy' && x.n === r.n) ?? rows.find((x) => x.engine === 'haproxy' && x.n === r.n);
   const ratio = ha && ha.usPerCheck > 0 ? `${(r.usPerCheck / ha.usPerCheck).toFixed(2)}x` : '-';
-  return [r.engine, String(r.n), fmt(r.cpuCores, 3), fmt(r.usPerCheck), ratio, fmt(r.sysShare, 2), fmt(r.checksPerS), fmt(r.nginxCores, 3), fmt(r.lateP50Ms, 1), fmt(r.lateP99Ms, 1), fmt(r.skippedPerS), fmt(r.otherCores, 2), r.errors ?? ''];
+  return [r.engine, String(r.n), fmt(r.cpuCores, 3), fmt(r.usPerCheck), ratio, fmt(r.sysShare, 2), fmt(r.checksPerS), fmt(r.nginxCores, 3), fmt(r.lateP50Ms, 1), fmt(r.lateP99Ms, 1), fmt(r.skippedPerS), fmt(r.otherCores, 2), fmt(r.load, 2), r.errors ?? ''];
 }
 
 function printRow(r: Row, rows: Row[]): void {
@@ -298,7 +334,7 @@ ${servers.join('\n')}
 async function runOurs(ns: string, engine: string, n: number, warmupS: number, windowS: number, pin: string[], stubSock: string, nginxPid: number): Promise<Row> {
   const probe = engine === 'ts-undici' ? 'undici' : 'lite';
   const script = join(import.meta.dirname, 'checks-engine.ts');
-  const child = spawn('ip', ['netns', 'exec', ns, ...pin, process.execPath, script, '--rate', String(n), '--probe', probe, '--warmup-s', String(warmupS), '--window-s', String(windowS)], {
+  const child = spawn('ip', ['netns', 'exec', ns, ...pin, process.execPath, script, '--rate', String(n), '--probe', probe, '--warmup-s', String(warmupS), '--window-s', String(windowS), '--coalesce-ms', String(coalesceMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const events: Array<Record<string, unknown>> = [];
@@ -373,7 +409,7 @@ async function detection(runs: number, intervalMs: number, fall: number): Promis
       delayBeforeRetryMs: intervalMs,
       intervalMs,
       firstDelayMs: 0,
-      probe: (signal) => probeHttpLite({ host: '127.0.0.1', port }, { urls: [{ path: '/' }], timeoutMs: 1000 }, signal),
+      probe: compileHttpCheck({ host: '127.0.0.1', port }, { urls: [{ path: '/' }], timeoutMs: 1000 }),
       onChange: (up) => {
         if (!up) resolveDown(performance.now());
       },
@@ -392,7 +428,7 @@ async function detection(runs: number, intervalMs: number, fall: number): Promis
   console.log(
     `\nDetection latency (HTTP_GET, interval ${intervalMs} ms, fall ${fall} = retry ${fall - 1} x delay_before_retry ${intervalMs} ms): ` +
       `median ${fmt(pct(ok, 50))} ms, min ${fmt(Math.min(...ok))} ms, max ${fmt(Math.max(...ok))} ms over ${ok.length}/${runs} runs; ` +
-      `fall x interval = ${fall * intervalMs} ms (expected between ${(fall - 1) * intervalMs} and ${fall * intervalMs} ms)`,
+      `fall x interval = ${fall * intervalMs} ms (expected between ${(fall - 1) * intervalMs} and ${fall * intervalMs} ms); load1 ${loadavg()[0].toFixed(2)}`,
   );
 }
 
@@ -408,5 +444,7 @@ if (import.meta.main) {
     engines: a('engines')?.split(',') as BenchChecksOptions['engines'],
     detectRuns: a('detect-runs') ? Number(a('detect-runs')) : undefined,
     detectIntervalMs: a('detect-interval-ms') ? Number(a('detect-interval-ms')) : undefined,
+    repeat: a('repeat') ? Number(a('repeat')) : undefined,
+    coalesceMs: a('coalesce-ms') ? Number(a('coalesce-ms')) : undefined,
   });
 }

@@ -5,7 +5,9 @@
 // afterwards. TLS certificates are not verified unless `verifyTls` (keepalived's default).
 // checks/http-lite.ts gives the same results on bare sockets at a fraction of the CPU; the
 // benchmark (bench/checks.ts) compares both.
-import { Client } from 'undici';
+// undici (~110 modules, ~28 MB of RSS) is loaded by the first HTTP_GET / SSL_GET probe, not by every
+// daemon that has a health-check side.
+let undici: Promise<typeof import('undici')> | undefined;
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { ProbeReason, ProbeResult } from './types.ts';
@@ -20,6 +22,9 @@ function origin(t: HttpTarget, tls: boolean): string {
 }
 
 async function fetchUndici(target: HttpTarget, path: string, host: string, options: HttpOptions, hashBody: boolean, signal?: AbortSignal): Promise<FetchOutcome> {
+  if (signal?.aborted) return { ok: false, reason: abortReason(signal), detail: 'aborted before connect' };
+  const { Client } = await (undici ??= import('undici'));
+  // The signal may have fired while the module loaded (its listener is not attached yet).
   if (signal?.aborted) return { ok: false, reason: abortReason(signal), detail: 'aborted before connect' };
   const ac = new AbortController();
   let timedOut = false;

@@ -85,6 +85,11 @@ export function buildChecker(item: Item, type: CheckerType, rs: RealServer, rsPo
       c.dnsName ??= '.';
       break;
   }
+  // check_file.c file_end_handler: a FILE_CHECK without track_file is ignored.
+  if (type === 'FILE_CHECK' && !c.kept.some((k) => k.keyword === 'track_file')) {
+    d.error(item, 'FILE_CHECK has no track_file specified - ignoring');
+    return undefined;
+  }
   if (type !== 'MISC_CHECK' && type !== 'FILE_CHECK' && type !== 'PING_CHECK') {
     c.connectIp ??= rs.address;
     c.connectPort ??= rsPort ?? (type === 'DNS_CHECK' ? 53 : type === 'SMTP_CHECK' ? 25 : undefined);

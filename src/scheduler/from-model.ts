@@ -3,13 +3,16 @@
 // Scheduler; this file only decides what to run and with which keepalived defaults.
 //  * HTTP_GET / SSL_GET use the lean node:net/tls probe (checks/http-lite.ts); `engine: 'undici'`
 //    picks checks/http.ts instead.
+//  * FILE_CHECK reads the named top-level track_file (keepalived check_file.c): read once at
+//    build time, then again whenever its directory reports a change, with a 5 s poll behind it.
 //  * Script user: per-script `user`, else global `script_user`, else `keepalived_script` if that
 //    account exists, else the daemon's own uid (keepalived core/notify.c get_default_script_user).
 import { probePing } from '../../checks/ping.ts';
-import type { Checker, RealServer, VrrpScript } from '../config/model.ts';
+import type { Checker, RealServer, TrackFile, VrrpScript } from '../config/model.ts';
+import { probeTrackFile, readTrackFileSync, watchTrackFile } from '../../checks/track-file.ts';
 import type { ProbeResult } from '../../checks/types.ts';
 import { fmtTrio } from '../../checks/types.ts';
-import { probeHttpLite } from '../../checks/http-lite.ts';
+import { compileHttpCheck } from '../../checks/http-lite.ts';
 import { probeHttp } from '../../checks/http.ts';
 import { probeTcp } from '../../checks/tcp.ts';
 import { probeDns } from '../../checks/dns.ts';
@@ -23,6 +26,8 @@ export interface ScriptGlobals {
   enableScriptSecurity?: boolean;
   /** Kill grace after SIGTERM (keepalived 2 s). */
   graceMs?: number;
+  /** The configuration's track_file blocks (FILE_CHECK names one). */
+  trackFiles?: readonly TrackFile[];
 }
 
 export type ProbeFn = (signal: AbortSignal) => Promise<ProbeResult>;
@@ -77,7 +82,7 @@ const kinds: Record<string, CheckerKind> = {
 };
 
 export interface CheckerContext {
-  rs: Pick<RealServer, 'address' | 'port' | 'virtualhost'>;
+  rs: Pick<RealServer, 'address' | 'port' | 'virtualhost'> & { weight?: number };
   /** `[vip]:tcp:port` of the virtual server, for log lines. */
   vs?: string;
   vsVirtualhost?: string;
@@ -104,8 +109,9 @@ export function checkerProbe(c: Checker, ctx: CheckerContext): ProbeFn | { unsup
         sni: c.enableSni ? (c.sniName ?? c.virtualhost ?? ctx.rs.virtualhost ?? ctx.vsVirtualhost) : undefined,
         httpProtocol: c.httpProtocol ?? '1.0',
       };
-      const probe = ctx.engine === 'undici' ? probeHttp : probeHttpLite;
-      return (signal) => probe(target, opts, signal);
+      if (ctx.engine === 'undici') return (signal) => probeHttp(target, opts, signal);
+      // Compiled once per checker: request bytes, status sets and digest are not rebuilt per run.
+      return compileHttpCheck(target, opts);
     }
     case 'TCP_CHECK':
       return (signal) => probeTcp(target, { connectTimeoutMs: c.connectTimeoutMs, localAddress, localPort: c.bindPort }, signal);
@@ -125,9 +131,35 @@ export function checkerProbe(c: Checker, ctx: CheckerContext): ProbeFn | { unsup
     }
     case 'PING_CHECK':
       return (signal) => probePing({ host }, { timeoutMs: c.connectTimeoutMs }, signal);
+    case 'FILE_CHECK': {
+      const f = fileCheckSpec(c, ctx.globals?.trackFiles);
+      if ('unsupported' in f) return f;
+      return (signal) => probeTrackFile(f.file.path, {}, signal);
+    }
     default:
-      return { unsupported: `${c.type} is not implemented (FILE_CHECK goes through track files)` };
+      return { unsupported: `${c.type} is not implemented` };
   }
+}
+
+/** How often a FILE_CHECK file is read besides its change notifications (as the VRRP side's track_file). */
+export const FILE_CHECK_POLL_MS = 5000;
+
+/**
+ * FILE_CHECK { track_file NAME; weight N [reverse|noreverse] }: the named track_file block and
+ * the weight to use (check_file.c: the checker's own weight, else the track_file's).
+ */
+export function fileCheckSpec(c: Pick<Checker, 'kept'>, trackFiles: readonly TrackFile[] | undefined): { file: TrackFile; weight: number; reverse: boolean } | { unsupported: string } {
+  const words = (k: string) => c.kept.filter((x) => x.keyword === k).at(-1)?.args;
+  const name = words('track_file')?.[0];
+  if (name === undefined) return { unsupported: 'FILE_CHECK has no track_file specified' };
+  const file = trackFiles?.find((t) => t.name === name);
+  if (!file) return { unsupported: `FILE_CHECK: track_file ${name} not found` };
+  const w = words('weight');
+  if (!w) return { file, weight: file.weight, reverse: file.weightReverse };
+  const weight = /^[+-]?\d+$/.test(w[0]) ? Number(w[0]) : NaN;
+  if (!(Math.abs(weight) <= 2147483647)) return { unsupported: `FILE_CHECK: weight '${w[0]}' must be an integer in [-2147483647, 2147483647]` };
+  if (w[1] !== undefined && w[1] !== 'reverse' && w[1] !== 'noreverse') return { unsupported: `FILE_CHECK: unknown weight option '${w[1]}'` };
+  return { file, weight, reverse: w[1] === 'reverse' };
 }
 
 /** CheckerMonitor options for one checker of a real server (callbacks left to the wiring). */
@@ -136,6 +168,29 @@ export function checkerMonitorOptions(id: string, c: Checker, ctx: CheckerContex
   if ('unsupported' in probe) return probe;
   const kind = kinds[c.type] ?? 'TCP';
   const port = c.connectPort ?? ctx.rs.port ?? 0;
+  if (c.type === 'FILE_CHECK') {
+    const f = fileCheckSpec(c, ctx.globals?.trackFiles);
+    if ('unsupported' in f) return f;
+    const path = f.file.path;
+    return {
+      id,
+      kind,
+      service: fmtTrio(ctx.rs.address, port, ctx.protocol ?? 'tcp'),
+      vs: ctx.vs,
+      probe,
+      // keepalived has no delay_loop, retry or alpha for file checkers: the value decides at once.
+      retry: 0,
+      delayBeforeRetryMs: FILE_CHECK_POLL_MS,
+      intervalMs: FILE_CHECK_POLL_MS,
+      firstDelayMs: FILE_CHECK_POLL_MS,
+      alpha: false,
+      ceilingMs: FILE_CHECK_POLL_MS,
+      file: { name: f.file.name, weight: f.weight, reverse: f.reverse },
+      rsWeight: ctx.rs.weight ?? 1,
+      readNow: () => readTrackFileSync(path),
+      watch: (wake) => watchTrackFile(path, wake),
+    };
+  }
   return {
     id,
     kind,

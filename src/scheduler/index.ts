@@ -4,16 +4,20 @@
 //
 // Scheduler (scheduler.ts) — runs many periodic checks on one injected Clock.
 //   new Scheduler({ clock?, maxConcurrent?, logger?, onRunStart?, coalesceMs? })
-//   .add(spec: JobSpec)            spec = { id, name?, intervalMs, firstDelayMs?, timeoutMs,
+//   .add(spec: JobSpec)            spec = { id, name?, intervalMs, cadence?, firstDelayMs?, timeoutMs,
 //                                           run(signal) => Promise<ProbeResult>,
 //                                           onResult?(result, info) => JobDirective | void,
-//                                           skipLine?(name, beingTimedOut) }
+//                                           skipLine?(name, beingTimedOut), watch?(wake) => unwatch }
 //   .remove(id) / .stop()          abort in-flight probes (scripts: process group killed), await them
 //   .triggerNow(id) .stats(id) .inFlight .queued
 //   JobDirective = { delayMs? (retry after), intervalMs? (fastinter/downinter) }
-//   No drift (next due = previous due + interval), FIFO bound on concurrency, per-probe ceiling
-//   (signal aborts with a TimeoutError), a run due while the previous one is still going is
-//   skipped + counted + logged (`Track script NAME is already running, expect idle - skipping run`).
+//   cadence 'fixed' (default, vrrp_script): no drift (next due = previous due + interval), a run
+//   due while the previous one is still going is skipped + counted + logged (`Track script NAME
+//   is already running, expect idle - skipping run`). cadence 'completion' (real-server checkers,
+//   as keepalived): next run = end of the previous + interval (or the retry delay), never skipped.
+//   FIFO bound on concurrency, per-probe ceiling (signal aborts with a TimeoutError). All timers
+//   go through one TimerMux (timer-mux.ts: a heap behind one Clock timer); coalesceMs puts
+//   wake-ups on a grid (the daemon's checkers use CHECKER_WAKEUP_GRID_MS).
 //
 // Pure counters (risefall.ts):
 //   scriptCounterInit(cfg) / scriptCounterStep(cfg, state, success) -> { state, transition }
@@ -30,29 +34,36 @@
 //   new CheckerMonitor({ id, kind, service, vs?, miscPath?, probe, intervalMs, retry,
 //                        delayBeforeRetryMs, warmupMs?, alpha?, rise?, fastInterMs?,
 //                        downInterMs?, logAllFailures?, logger?, onChange?(up, result),
-//                        onWeight?(weight|undefined) }).job()
+//                        onWeight?(weight|undefined), file?, rsWeight?, readNow?, watch? }).job()
+//     (file/readNow/watch: FILE_CHECK, the file's value decides at once; see from-model.ts)
 //   .handle(result) is public: feed results by hand (simulator, tests).
 //
 // Wiring helpers (track.ts, realserver.ts):
 //   effectiveTrackState(ok, { weight, reverse? }) -> { fault, delta }   (vrrp_script & co.)
 //   trackFileStatus(value, { weight, reverse? }) -> { fault, delta }     (track_file)
+//   fileCheckStatus(value, { weight, reverse? }) -> { down, delta }      (FILE_CHECK)
 //   effectivePriority(base, effects) -> { priority in [1,254] (255 fixed), fault }
 //   new RealServerHealth({ weight, checkers: [{ id, alpha? }] })
-//     .setChecker(id, up) / .setDynamicWeight(id, w|undefined) -> events; .on(listener)
-//     .alive (all checkers up) .weight (configured or misc_dynamic) .failedCheckers
+//     .setChecker(id, up) / .setDynamicWeight(id, w|undefined) / .setWeightDelta(id, d) -> events
+//     .on(listener) .alive (all checkers up) .weight (configured + checker deltas, >= 0)
+//     .failedCheckers
 //     events: { type: 'up'|'down', weight } | { type: 'weight', from, to, alive }
 //
 // From the config model (from-model.ts), pure construction for the wiring:
 //   scriptProbe(vrrpScript, globals) / scriptTrackerOptions(vrrpScript, globals)
 //   checkerProbe(checker, { rs, vs?, vsVirtualhost?, globals?, engine? }) -> probe | { unsupported }
 //   checkerMonitorOptions(id, checker, ctx) -> CheckerMonitorOptions (minus callbacks)
+//   fileCheckSpec(checker, trackFiles) -> { file, weight, reverse } | { unsupported }
+//   (globals.trackFiles: the model's track_file blocks, for FILE_CHECK)
 //
 // Probes (checks/*.ts), each `(target, options, signal?) => Promise<ProbeResult>`, never throwing
 // for a down backend: probeScript (script.ts, + prepareScript, splitCommand, resolveUser),
-// probeTrackFile, probeHttp (undici), probeHttpLite (node:net/tls), probeTcp, probeDns,
-// probeSmtp, probeUdp. PING_CHECK is not implemented (needs a raw ICMP socket). ProbeResult = { ok, reason, detail, weight?, exitCode?, signal?, value?, durationMs }.
+// probeTrackFile (+ readTrackFileSync, watchTrackFile), probeHttp (undici), probeHttpLite /
+// compileHttpCheck (node:net/tls, response parsing in checks/http-response.ts), probeTcp, probeDns,
+// probeSmtp, probeUdp, probePing (raw ICMP socket). ProbeResult = { ok, reason, detail, weight?, exitCode?, signal?, value?, durationMs }.
 
 export * from './scheduler.ts';
+export * from './timer-mux.ts';
 export * from './risefall.ts';
 export * from './monitors.ts';
 export * from './track.ts';

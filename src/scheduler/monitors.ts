@@ -21,6 +21,7 @@ import {
   scriptPhase,
   warmupDelayMs,
 } from './risefall.ts';
+import { fileCheckStatus } from './track.ts';
 import { signalNumber } from '../../checks/script.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,12 +132,24 @@ export interface CheckerMonitorOptions extends RealServerCheckConfig, IntervalCo
   onChange?(up: boolean, result: ProbeResult): void;
   /** misc_dynamic weight requests (feed RealServerHealth.setDynamicWeight). */
   onWeight?(weight: number | undefined): void;
+  /**
+   * FILE_CHECK: the track_file's name and the checker's weight/reverse. The probe reads the file
+   * (result `value`); the value, not retry/rise, decides (fileCheckStatus in track.ts).
+   */
+  file?: { name: string; weight: number; reverse: boolean };
+  /** The real server's configured weight (FILE_CHECK weights are passed to onWeight as configured + delta). */
+  rsWeight?: number;
+  /** A synchronous first read, applied when the job is built (FILE_CHECK: keepalived reads the file at load). */
+  readNow?(): ProbeResult;
+  /** Ask for a run when the target changes (FILE_CHECK: the file's directory is watched). */
+  watch?(wake: () => void): () => void;
 }
 
 export class CheckerMonitor {
   readonly opts: CheckerMonitorOptions;
   state: RealServerCheckState;
   private lastWeight: number | undefined;
+  private lastValue: number | undefined;
 
   constructor(opts: CheckerMonitorOptions) {
     this.opts = opts;
@@ -149,21 +162,28 @@ export class CheckerMonitor {
 
   job(): JobSpec {
     const o = this.opts;
+    if (o.readNow) this.handle(o.readNow());
     return {
       id: o.id,
       name: `${o.kind}_CHECK ${o.service}`,
       intervalMs: o.intervalMs,
+      // keepalived's checkers arm their next run when the current one ends (check_tcp.c
+      // tcp_epilog, check_http.c epilog, check_misc.c ...: thread_add_timer(delay_loop or
+      // delay_before_retry)), so a slow probe never overlaps the next.
+      cadence: 'completion',
       firstDelayMs: o.firstDelayMs ?? warmupDelayMs(o.warmupMs ?? o.intervalMs, o.random ?? Math.random),
       timeoutMs: o.ceilingMs ?? o.intervalMs + 5000,
       run: (signal) => o.probe(signal),
       onResult: (r) => this.handle(r),
       skipLine: (name, timingOut) => `${name} is ${timingOut ? 'being timed out' : 'already running'}, expect idle - skipping run`,
+      watch: o.watch,
     };
   }
 
   handle(r: ProbeResult): JobDirective {
     const o = this.opts;
     if (r.reason === 'aborted') return {};
+    if (o.file) return this.handleFile(r, o.file);
     const was = this.state;
     const step = realServerStep(o, this.state, r.ok);
     this.state = step.state;
@@ -192,6 +212,47 @@ export class CheckerMonitor {
     }
     if (dynamic && !r.ok) applyWeight();
     return realServerNextDelay(o, step);
+  }
+
+  /**
+   * FILE_CHECK (track_file.c process_update_checker_track_file_status): no retries, no rise;
+   * each new value of the file decides at once. The first result always reports the state, as
+   * the wiring may have started the checker down (alpha) where keepalived clears alpha for file
+   * checkers.
+   */
+  private handleFile(r: ProbeResult, f: NonNullable<CheckerMonitorOptions['file']>): JobDirective {
+    const o = this.opts;
+    const log = o.logger;
+    const fields = { checker: o.id, service: o.service, file: f.name };
+    if (r.reason === 'range') {
+      // keepalived: "Invalid number ... - ignoring", the previous value stays.
+      log?.info(fields, r.detail);
+      return {};
+    }
+    const value = r.value ?? 0;
+    const first = !this.state.hasRun;
+    if (!first && value === this.lastValue) return {};
+    this.lastValue = value;
+    const st = fileCheckStatus(value, f);
+    const wasUp = this.state.up;
+    this.state = { up: !st.down, hasRun: true, retryIt: 0, riseIt: 0 };
+    if (st.down) {
+      if (wasUp) log?.info(fields, `(${o.service}): tracked file ${f.name} now FAULT state`);
+      if (wasUp || first) {
+        this.lastWeight = undefined;
+        o.onChange?.(false, r); // its weight goes with it (RealServerHealth.setChecker)
+      }
+      return {};
+    }
+    if (!wasUp) log?.info(fields, `(${o.service}): tracked file ${f.name} leaving FAULT state`);
+    // cur_weight first, then UP, in keepalived's order.
+    const w = st.delta === 0 ? undefined : (o.rsWeight ?? 0) + st.delta;
+    if (w !== this.lastWeight) {
+      this.lastWeight = w;
+      o.onWeight?.(w);
+    }
+    if (!wasUp || first) o.onChange?.(true, r);
+    return {};
   }
 }
 

@@ -3,9 +3,11 @@
 //  * A real server is alive only when ALL its checkers are up.
 //  * Initial state: a checker starts up unless `alpha` (then down until its first success); the
 //    server starts alive iff no checker starts down (keepalived adds it to IPVS at once).
-//  * misc_dynamic / FILE_CHECK dynamic: a checker may set a weight; the server's effective weight
-//    is its configured weight replaced by the last dynamic weight (keepalived: cur_weight =
-//    status - 2 - iweight added onto the effective weight), reset when that checker goes down.
+//  * misc_dynamic / FILE_CHECK: a checker may move the weight. keepalived keeps a per-checker
+//    cur_weight added onto the real server's effective weight (check_misc.c: cur_weight =
+//    status - 2 - iweight, so one MISC_CHECK alone sets the weight to status - 2; check_file.c:
+//    cur_weight = value x weight), dropped when that checker goes down; the IPVS weight is the
+//    sum clamped at 0 (real_weight). We keep the same per-checker deltas.
 // Pure apart from the listener: the wiring (LVS manager) subscribes to 'up' / 'down' / 'weight'.
 
 export type RealServerEvent =
@@ -23,6 +25,7 @@ export interface RealServerHealthOptions {
 export class RealServerHealth {
   readonly configuredWeight: number;
   private readonly up = new Map<string, boolean>();
+  /** Per-checker cur_weight (delta onto the configured weight). */
   private readonly dynWeight = new Map<string, number>();
   private listeners: Array<(e: RealServerEvent) => void> = [];
 
@@ -47,11 +50,11 @@ export class RealServerHealth {
     return n;
   }
 
-  /** Effective weight: configured, or the latest dynamic weight of an up checker. */
+  /** Effective weight: configured + the deltas of up checkers, at least 0 (keepalived real_weight). */
   get weight(): number {
     let w = this.configuredWeight;
-    for (const [id, dw] of this.dynWeight) if (this.up.get(id)) w = dw;
-    return w;
+    for (const [id, dw] of this.dynWeight) if (this.up.get(id)) w += dw;
+    return w < 0 ? 0 : w > 2147483647 ? 2147483647 : w;
   }
 
   /** A checker's state changed (from realServerStep's 'up' / 'down'). Returns the emitted events. */
@@ -64,13 +67,21 @@ export class RealServerHealth {
     return this.emitChanges(wasAlive, wasWeight);
   }
 
-  /** misc_dynamic: a successful run asked for `weight` (exit - 2); undefined = back to configured. */
+  /**
+   * misc_dynamic: a successful run asked for `weight` (exit - 2), i.e. a delta of weight -
+   * configured; undefined = back to configured. FILE_CHECK passes configured + value x weight.
+   */
   setDynamicWeight(id: string, weight: number | undefined): RealServerEvent[] {
+    return this.setWeightDelta(id, weight === undefined ? undefined : weight - this.configuredWeight);
+  }
+
+  /** A checker's cur_weight (added to the configured weight while it is up); undefined = none. */
+  setWeightDelta(id: string, delta: number | undefined): RealServerEvent[] {
     if (!this.up.has(id)) throw new Error(`unknown checker ${id}`);
     const wasAlive = this.alive;
     const wasWeight = this.weight;
-    if (weight === undefined) this.dynWeight.delete(id);
-    else this.dynWeight.set(id, weight);
+    if (delta === undefined || delta === 0) this.dynWeight.delete(id);
+    else this.dynWeight.set(id, delta);
     return this.emitChanges(wasAlive, wasWeight);
   }
 

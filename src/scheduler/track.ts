@@ -56,3 +56,25 @@ export function effectivePriority(base: number, effects: Iterable<TrackEffect>):
   if (base === 255) return { priority: 255, fault };
   return { priority: total < 1 ? 1 : total >= 255 ? 254 : total, fault };
 }
+
+/** IPVS_WEIGHT_FAULT (keepalived ip_vs.h): INT32_MIN, the "file says down" value. */
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * FILE_CHECK in a real server (keepalived/check/check_file.c, track_file.c
+ * process_update_checker_track_file_status): the file's value through the checker's weight
+ * (default: the track_file block's weight and reverse).
+ *  weight 0 : a non-zero value takes the checker DOWN (reverse: a zero value does); no weight.
+ *  weight w : value x w (x -1 with reverse), clamped to 32 bits, is ADDED to the real server's
+ *             weight (cur_weight onto effective_weight); only a product at or below INT32_MIN
+ *             takes the checker down.
+ */
+export function fileCheckStatus(value: number, use: TrackUse): { down: boolean; delta: number } {
+  const m = use.reverse ? -1 : 1;
+  if (use.weight === 0) return { down: use.reverse ? value === 0 : value !== 0, delta: 0 };
+  let s = value * use.weight * m;
+  if (s <= INT32_MIN) return { down: true, delta: 0 };
+  if (s > INT32_MAX) s = INT32_MAX;
+  return { down: false, delta: s === 0 ? 0 : s }; // no -0
+}

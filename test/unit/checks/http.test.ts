@@ -178,3 +178,40 @@ test('an aborted signal yields aborted, a TimeoutError abort yields timeout', as
     assert.equal(t.reason, 'timeout');
   }
 });
+
+test('answers dribbled a few bytes at a time (head split anywhere, chunked and close-delimited bodies) digest the same', async () => {
+  const chunkedBody = body
+    .match(/[\s\S]{1,333}/g)!
+    .map((p) => `${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`)
+    .join('');
+  const answers: Record<string, string> = {
+    '/length': `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    '/chunked': `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunkedBody}0\r\n\r\n`,
+    '/close': `HTTP/1.0 200 OK\r\nServer: dribble\r\n\r\n${body}`,
+  };
+  const dribbler = await rawServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', (req) => {
+      const path = /^GET (\S+)/.exec(String(req))?.[1] ?? '';
+      const bytes = Buffer.from(answers[path] ?? 'HTTP/1.0 404 x\r\n\r\n');
+      let i = 0;
+      const step = () => {
+        if (s.destroyed) return;
+        if (i >= bytes.length) return void s.end();
+        const n = 1 + ((i * 7) % 13); // 1..13 bytes a write
+        s.write(bytes.subarray(i, i + n));
+        i += n;
+        setImmediate(step);
+      };
+      step();
+    });
+  });
+  try {
+    for (const path of Object.keys(answers)) {
+      const r = await both(dribbler.port, { urls: [{ path, digest: md5 }], timeoutMs: 5000 });
+      assert.equal(r.ok, true, `${path}: ${r.detail}`);
+    }
+  } finally {
+    await dribbler.close();
+  }
+});

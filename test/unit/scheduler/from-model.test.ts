@@ -67,7 +67,7 @@ test('MISC_CHECK from the model: quoted misc_path, misc_dynamic weight', async (
   assert.deepEqual([r.ok, r.weight], [true, 7]);
   const opts = checkerMonitorOptions('m', c, { rs: { address: '127.0.0.1', port: 80 } });
   assert.ok(!('unsupported' in opts) && opts.miscPath === join(fixtures, 'exit-code.sh'));
-  // FILE_CHECK goes through track files, not a probe; PING_CHECK has one (checks/ping.ts).
+  // FILE_CHECK without a track_file cannot run (file-check.test.ts covers the working ones).
   assert.ok('unsupported' in checkerMonitorOptions('f', checker({ type: 'FILE_CHECK' }), { rs: { address: '127.0.0.1' } }));
   const ping = checkerMonitorOptions('p', checker({ type: 'PING_CHECK' }), { rs: { address: '127.0.0.1' } });
   assert.ok(!('unsupported' in ping) && ping.kind === 'PING');

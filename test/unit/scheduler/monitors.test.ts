@@ -113,10 +113,10 @@ test('TCP checker: retry + delay_before_retry, then DOWN with keepalived lines; 
   await advance(clock, 11_000);
   await s.stop();
   await flush();
-  // first run at 1 s + 0.5 x warmup = 2000; fails at 4000, retries at 4510 and 5020 (each
-  // delay_before_retry after the failed run ended), DOWN; the cadence resumes anchored on the
-  // last due time (no drift): 7020.
-  assert.deepEqual(starts.slice(0, 5), [2000, 4000, 4510, 5020, 7020]);
+  // first run at 1 s + 0.5 x warmup = 2000, each run takes 10 ms and the next is armed when it
+  // ends (keepalived's checkers): 2010 + 2000 = 4010 fails, retries at 4520 and 5030 (each
+  // delay_before_retry after the failed run ended), DOWN; then delay_loop after that: 7040.
+  assert.deepEqual(starts.slice(0, 5), [2000, 4010, 4520, 5030, 7040]);
   assert.deepEqual(events, [
     { type: 'down', weight: 1 },
     { type: 'up', weight: 1 },
@@ -229,8 +229,9 @@ test('downinter while down, fastinter while rising (HAProxy-style, beyond keepal
   s.add(mon.job());
   await advance(clock, 12_000);
   await s.stop();
-  // up at 0, 1000; DOWN at 2000 -> every 3000 ms (5000, 8000, 11000 would follow) ...
-  // 8000 still down; 11000 success -> rising -> fastinter 200 -> 11200 second success -> UP
-  assert.deepEqual(starts, [0, 1000, 2000, 5000, 8000, 11_000, 11_200]);
+  // Each run takes 10 ms and the next is armed when it ends. Up at 0, 1010; DOWN at 2020 ->
+  // downinter 3000 after each run: 5030, 8040 still down; 11050 success -> rising -> fastinter
+  // 200 -> 11260 second success -> UP.
+  assert.deepEqual(starts, [0, 1010, 2020, 5030, 8040, 11_050, 11_260]);
   assert.equal(mon.up, true);
 });

@@ -169,3 +169,73 @@ test('coalesceMs rounds wake-ups up to a grid; lateness stays within it and cade
     [2009, 2010],
   ]);
 });
+
+test("'completion' cadence (real-server checkers): the next run is armed when the previous ends, never skipped", async () => {
+  // A dead server whose probe takes connect_timeout (3000) >= delay_loop (2000): keepalived's
+  // checkers re-arm after completion, so every run happens, end + delay_loop apart.
+  const clock = new ManualClock(0);
+  const { logger, lines } = captureLogger();
+  const seen: Array<[number, number]> = [];
+  const s = new Scheduler({ clock, logger, onRunStart: (_id, due, start) => seen.push([due, start]) });
+  let n = 0;
+  s.add({
+    id: 'rs',
+    name: 'HTTP_CHECK [10.0.0.1]:tcp:80',
+    intervalMs: 2000,
+    cadence: 'completion',
+    firstDelayMs: 1000,
+    timeoutMs: 10_000,
+    run: clockProbe(clock, 3000, okResult),
+    // the third result asks for a retry after 500 ms (delay_before_retry)
+    onResult: () => (++n === 3 ? { delayMs: 500 } : undefined),
+  });
+  await advance(clock, 20_000, 50);
+  assert.equal(s.stats('rs')?.skipped, 0);
+  await s.stop();
+  await flush();
+  // 1000 (ends 4000) -> 6000 (ends 9000) -> 11000 (ends 14000) -> retry 14500 (ends 17500) -> 19500
+  assert.deepEqual(seen, [
+    [1000, 1000],
+    [6000, 6000],
+    [11000, 11000],
+    [14500, 14500],
+    [19500, 19500],
+  ]);
+  assert.deepEqual(lines.filter((l) => l.includes('skipping')), []);
+});
+
+test("'completion' cadence: an interval directive (fastinter / downinter) applies from the run's end", async () => {
+  const clock = new ManualClock(0);
+  const starts: number[] = [];
+  const s = new Scheduler({ clock, onRunStart: (_id, _due, start) => starts.push(start) });
+  let n = 0;
+  s.add({ id: 'c', intervalMs: 1000, cadence: 'completion', timeoutMs: 5000, run: clockProbe(clock, 100, okResult), onResult: () => (++n === 2 ? { intervalMs: 300 } : undefined) });
+  await advance(clock, 2500, 10);
+  await s.stop();
+  // 0 (ends 100) -> 1100 (ends 1200, switches to 300) -> 1500 -> 1900 -> 2300
+  assert.deepEqual(starts, [0, 1100, 1500, 1900, 2300]);
+});
+
+test("'fixed' cadence keeps its dues exact however long each run takes (no drift over 100 runs)", async () => {
+  const clock = new ManualClock(0);
+  const dues: number[] = [];
+  const s = new Scheduler({ clock, onRunStart: (_id, due, start) => (dues.push(due), assert.equal(start, due)) });
+  s.add({ id: 'v', intervalMs: 250, firstDelayMs: 7, timeoutMs: 5000, run: clockProbe(clock, 137, okResult) });
+  await advance(clock, 100 * 250, 50);
+  await s.stop();
+  assert.equal(dues.length, 100);
+  dues.forEach((d, i) => assert.equal(d, 7 + i * 250));
+});
+
+test('triggerNow on a completion-cadence check runs it at once and re-arms from its end', async () => {
+  const clock = new ManualClock(0);
+  const starts: number[] = [];
+  const s = new Scheduler({ clock, onRunStart: (_id, _due, start) => starts.push(start) });
+  s.add({ id: 't', intervalMs: 1000, cadence: 'completion', firstDelayMs: 1000, timeoutMs: 5000, run: clockProbe(clock, 10, okResult) });
+  await advance(clock, 300, 10);
+  assert.equal(s.triggerNow('t'), true);
+  await advance(clock, 1500, 10);
+  await s.stop();
+  // the 1000 run was replaced by the triggered one at 300 (ends 310) -> 1310
+  assert.deepEqual(starts, [300, 1310]);
+});
