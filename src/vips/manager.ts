@@ -14,7 +14,7 @@
 
 import { formatIp, parseIp, type IpBytes, type IpFamily } from '../vrrp/addr.ts';
 import type { Rtnetlink } from '../netlink/rtnetlink.ts';
-import { decodeAddr, encodeAddr, encodeGetAddrs, IFA_F_NODAD, IFA_PROTO, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, SCOPE_NAMES } from '../netlink/route-addr.ts';
+import { decodeAddr, encodeAddr, encodeGetAddrs, IFA_CACHEINFO, IFA_F_NODAD, IFA_PROTO, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, SCOPE_NAMES } from '../netlink/route-addr.ts';
 import type { AddrInfo, AddrSpec } from '../netlink/route-addr.ts';
 import { attrMap, encodeAttrs, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, u8 } from '../netlink/message.ts';
 import { isNetlinkError } from '../netlink/errors.ts';
@@ -83,9 +83,23 @@ export function specToAddr(v: VipSpec): AddrSpec {
   };
 }
 
-/** RTM_NEWADDR payload with our IFA_PROTO marker appended. */
+/**
+ * RTM_NEWADDR payload with our IFA_PROTO marker appended. An IPv6 /128 VIP is added deprecated
+ * (IFA_CACHEINFO preferred 0, valid forever), as keepalived does by default for /128 VIPs, so the
+ * kernel never picks it as the source of the host's own traffic (RFC 6724 rule 3) — otherwise,
+ * the longest-match rule makes a /128 VIP the source towards its own subnet, and replies to it go
+ * to whichever router holds the VIP.
+ */
 export function encodeVipAdd(v: VipSpec): Buffer {
-  return Buffer.concat([encodeAddr(specToAddr(v)), encodeAttrs([{ type: IFA_PROTO, value: u8(KATS_ADDR_PROTO) }])]);
+  const attrs = [{ type: IFA_PROTO, value: u8(KATS_ADDR_PROTO) }];
+  if (v.family === 6 && v.prefix === 128) {
+    // struct ifa_cacheinfo { u32 ifa_prefered; u32 ifa_valid; u32 cstamp; u32 tstamp; }
+    const ci = Buffer.alloc(16);
+    ci.writeUInt32LE(0, 0);
+    ci.writeUInt32LE(0xffffffff, 4);
+    attrs.push({ type: IFA_CACHEINFO, value: ci });
+  }
+  return Buffer.concat([encodeAddr(specToAddr(v)), encodeAttrs(attrs)]);
 }
 
 /** The IFA_PROTO of a reported address (0 when absent). */

@@ -1,8 +1,14 @@
-// A bounded sample (about 60 s) of the chaos soak (test/soak/soak.ts): three real directors and a
-// client, kill -9 with link down, SIGTERM, SIGHUP, link flaps, partitions and a hanging track
-// script, from a fixed seed. Asserted: after every fault the expected director alone holds the VIP
-// and is the only MASTER (within the soak's bound), and after a graceful stop no VIP, lo address
-// or process is left. Availability and convergence times are figures (RELIABILITY.md), not asserted.
+// A bounded sample (about 75 s) of the chaos soak (test/soak/soak.ts): three real directors (an
+// IPv4 and an IPv6 instance each) and a client, from a fixed seed. It starts with a VRRP-only
+// partition of the master and the runner-up (tc/cls_bpf drops IP protocol / next header 112
+// between them, nothing else), a hanging track script on the master and a killed backend, then
+// draws faults (kill -9 with link down, SIGTERM, SIGHUP, link flaps, partitions, hangs, dead
+// backends) from the seed. Asserted: the partition made a real split brain (two masters) while
+// the pair still pinged each other, and it ended after the heal; the hung script was killed,
+// logged as `timed_out`, and no run outlived its timeout; the dead backend's check failed; after
+// every fault one expected director alone is MASTER and holds each VIP (within the soak's bound);
+// after a graceful stop no VIP, lo address, route, control socket or process is left.
+// Availability and convergence times are figures (RELIABILITY.md), not asserted.
 // Plus: SIGTERM while notify and track scripts hang ends the daemon and its scripts (keepalived's
 // script_killall at exit) instead of waiting for the notify timeout.
 import { test } from 'node:test';
@@ -12,15 +18,27 @@ import { join } from 'node:path';
 import { runSoak } from '../soak/soak.ts';
 import { Lab, conf, instanceBlock, sh } from '../lib/lab.ts';
 
-test('chaos soak sample: one master after each fault, nothing left behind', { timeout: 240_000 }, async () => {
+test('chaos soak sample: VRRP-only partition, hung script, dead backend; one master after each fault, nothing left behind', { timeout: 240_000 }, async () => {
   const lines: string[] = [];
-  const r = await runSoak({ minutes: 1, seed: 7, prefix: 'katsoks', log: (s) => lines.push(s) });
+  const r = await runSoak({ minutes: 0.9, seed: 7, prefix: 'katsoks', lead: ['partition', 'hang', 'backend'], log: (s) => lines.push(s) });
   const story = lines.join('\n');
-  assert.ok(r.faults.length >= 5, `faults injected: ${r.faults.length}\n${story}`);
+  assert.ok(r.faults.length >= 6, `faults injected: ${r.faults.length}\n${story}`);
   assert.deepEqual(r.failures, [], story);
   assert.equal(r.oneMasterChecks, r.faults.length + 1, story);
   assert.deepEqual(r.leftovers, [], story);
-  assert.ok(r.requests > 0 && r.ok > 0, 'the client reached the VIP');
+
+  const [part, hang, backend] = r.faults;
+  assert.equal(part.kind, 'partition');
+  assert.equal(part.pairPing, true, 'only VRRP is dropped: the pair still ping each other');
+  assert.ok(part.splitHoldMs > 0, `the partitioned runner-up became master too (split brain)\n${story}`);
+  assert.notEqual(part.convergeMs, null, 'the split brain ended after the heal');
+  assert.equal(hang.kind, 'hang');
+  assert.equal(hang.failureLogged, true, 'the hung run was killed and counted as a failure (timed_out)');
+  assert.deepEqual(hang.staleScripts, [], 'no script run outlived its timeout');
+  assert.notEqual(hang.holdersBeforeHeal, hang.target, `the hung master lost the VIP\n${story}`);
+  assert.equal(backend.kind, 'backend');
+  assert.equal(backend.failureLogged, true, 'the dead backend failed its check');
+  assert.ok(r.ok4 > 0 && r.ok6 > 0, 'the client reached both VIPs');
 });
 
 test('SIGTERM with hung notify and track scripts: the daemon exits and no script is left', { timeout: 60_000 }, async () => {
