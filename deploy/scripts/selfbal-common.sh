@@ -8,7 +8,12 @@ selfbal_args() {
   VIP=$1 PORT=$2 PROTO=${3:-tcp} MARK=${4:-1}
   case "$PROTO" in tcp|udp|sctp) ;; *) die "protocol must be tcp, udp or sctp, not $PROTO" ;; esac
   case "$VIP" in *:*) FAM=ip6 PLEN=128 IPT=ip6tables ;; *) FAM=ip PLEN=32 IPT=iptables ;; esac
-  IP=$(command -v ip || echo /sbin/ip)
+  # iproute2's ip by path first: in a busybox shell `command -v ip` names busybox's own applet.
+  IP=
+  for c in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
+    if [ -x "$c" ]; then IP=$c; break; fi
+  done
+  [ -n "$IP" ] || IP=$(command -v ip) || die "ip (iproute2) not found"
   TAG="selfbal-$VIP-$PORT-$PROTO"
 }
 

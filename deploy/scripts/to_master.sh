@@ -35,7 +35,7 @@
 #     delay_loop 2
 #     lb_algo wrr
 #     lb_kind DR
-#     real_server 192.0.2.11 80 { TCP_CHECK { connect_port 80 } }
+#     real_server 192.0.2.11 { TCP_CHECK { connect_port 80 } }   # no port: fwmark
 #     ...
 #   }
 #

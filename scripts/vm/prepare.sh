@@ -8,7 +8,8 @@
 # cpio followed by a compressed one, not the other way round).
 #
 # Needs (Debian 12 packages): qemu-system-x86, busybox-static, ipvsadm, keepalived, iproute2, lz4,
-# optionally binutils (strip); the Debian archive for `apt-get download` of the kernel package.
+# bash, optionally binutils (strip); the Debian archive for `apt-get download` of the kernel package
+# and of nftables + libnftables1 (unpacked for the guest only, not installed on the host).
 # Outputs: test/vm/.work/vmlinuz, test/vm/.work/base.cpio.lz4, test/vm/.work/base.stamp
 set -euo pipefail
 
@@ -28,6 +29,7 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is dynamically linked: ins
 IPVSADM=$(command -v ipvsadm || echo /usr/sbin/ipvsadm); [ -x "$IPVSADM" ] || die "missing ipvsadm (apt-get install ipvsadm)"
 KEEPALIVED=$(command -v keepalived || echo /usr/sbin/keepalived); [ -x "$KEEPALIVED" ] || die "missing keepalived (apt-get install keepalived)"
 IPBIN=$(command -v ip || echo /usr/sbin/ip); [ -x "$IPBIN" ] || die "missing ip (apt-get install iproute2)"
+BASH_BIN=$(command -v bash); [ -x "$BASH_BIN" ] || die "missing bash"
 NODE=$(readlink -f "$ROOT/node_modules/.bin/node" 2>/dev/null || true)
 [ -x "$NODE" ] || die "node_modules/.bin/node missing: run npm ci first"
 NODE_VERSION=$("$NODE" --version)
@@ -76,10 +78,26 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KVER
 MODDIR=$KDIR/lib/modules/$KVER/kernel
 [ -d "$MODDIR" ] || die "no module tree $MODDIR"
 
+# nft for the deploy/scripts hooks (they mark the VIP's traffic for a `virtual_server fwmark`).
+# Not needed on the host, so it is not installed there: its two .debs are downloaded like the
+# kernel's and unpacked for the guest only (the libraries they need are the host's, found by ldd).
+NFT_DIR=$WORK/nftables
+if [ ! -x "$NFT_DIR/usr/sbin/nft" ]; then
+  mkdir -p "$WORK/dl"
+  if ! ls "$WORK/dl/"nftables_*.deb "$WORK/dl/"libnftables1_*.deb >/dev/null 2>&1; then
+    log "downloading nftables libnftables1 (for the guest only)"
+    (cd "$WORK/dl" && apt-get download -q nftables libnftables1 >&2) || die "apt-get download nftables libnftables1 failed"
+  fi
+  rm -rf "$NFT_DIR"; mkdir -p "$NFT_DIR"
+  for d in "$WORK/dl/"nftables_*.deb "$WORK/dl/"libnftables1_*.deb; do dpkg-deb -x "$d" "$NFT_DIR"; done
+  [ -x "$NFT_DIR/usr/sbin/nft" ] || die "no usr/sbin/nft in the nftables package"
+fi
+
 # ---------------------------------------------------------------- 2. stamp: skip if nothing changed
 STAMP_TEXT="kernel=$KPKG node=$NODE_VERSION $(sha256sum "$NODE" | cut -c1-16) \
 busybox=$(sha256sum "$BUSYBOX" | cut -c1-16) ipvsadm=$(sha256sum "$IPVSADM" | cut -c1-16) \
 keepalived=$(sha256sum "$KEEPALIVED" | cut -c1-16) ip=$(sha256sum "$IPBIN" | cut -c1-16) \
+bash=$(sha256sum "$BASH_BIN" | cut -c1-16) nft=$(sha256sum "$NFT_DIR/usr/sbin/nft" | cut -c1-16) \
 scripts=$(cat "$0" "$ROOT/scripts/vm/init.sh" | sha256sum | cut -c1-16)"
 if [ -f "$WORK/base.stamp" ] && [ "$(cat "$WORK/base.stamp")" = "$STAMP_TEXT" ] && [ -f "$WORK/base.cpio.lz4" ] && [ -f "$WORK/vmlinuz" ]; then
   log "up to date ($KPKG, node $NODE_VERSION)"
@@ -92,7 +110,7 @@ rm -f "$WORK/base.stamp"
 # comes from its .modinfo section and the list is resolved depth-first, then loaded with insmod.
 WANT="nf_defrag_ipv4 nf_defrag_ipv6 libcrc32c nf_conntrack ip_vs
 ip_vs_rr ip_vs_wrr ip_vs_wlc ip_vs_lc ip_vs_sh ip_vs_dh ip_vs_sed ip_vs_nq ip_vs_mh ip_vs_fo ip_vs_ovf ip_vs_lblc ip_vs_lblcr
-ip_vs_pe_sip llc stp bridge veth"
+ip_vs_pe_sip llc stp bridge veth nf_tables"
 declare -A KO_PATH=()
 while IFS= read -r f; do
   b=$(basename "$f" .ko); KO_PATH[${b//-/_}]=$f
@@ -129,6 +147,16 @@ copy_with_libs() { # binary, destination path inside the stage
 copy_with_libs "$IPBIN" /sbin/ip
 copy_with_libs "$IPVSADM" /sbin/ipvsadm
 copy_with_libs "$KEEPALIVED" /sbin/keepalived
+# bash: the self-balancing article's hooks (`#!/bin/bash`) run unchanged in the guest.
+copy_with_libs "$BASH_BIN" /bin/bash
+# nft and libnftables from the unpacked .debs; the rest of its libraries from the host.
+install -D -m 755 "$NFT_DIR/usr/sbin/nft" "$STAGE/usr/sbin/nft"
+for l in "$NFT_DIR"/usr/lib/x86_64-linux-gnu/libnftables.so*; do cp -a "$l" "$STAGE/lib/x86_64-linux-gnu/"; done
+LD_LIBRARY_PATH=$NFT_DIR/usr/lib/x86_64-linux-gnu ldd "$NFT_DIR/usr/sbin/nft" | grep -q 'not found' &&
+  die "nft needs libraries the host lacks: $(LD_LIBRARY_PATH=$NFT_DIR/usr/lib/x86_64-linux-gnu ldd "$NFT_DIR/usr/sbin/nft" | grep 'not found' | tr -s ' \t\n' ' ')"
+LD_LIBRARY_PATH=$NFT_DIR/usr/lib/x86_64-linux-gnu ldd "$NFT_DIR/usr/sbin/nft" | awk '/=> \/(lib|usr\/lib)\//{print $3}' | while read -r lib; do
+  [ -e "$STAGE$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$STAGE$lib"
+done
 # The project's Node 24 (not the host's /usr/bin/node). Debug info stripped: same code, 18 MB less
 # to unpack and page in under TCG.
 install -D -m 755 "$NODE" "$STAGE/usr/local/bin/node"

@@ -10,6 +10,7 @@ const subcommands: Record<string, () => Promise<{ run: CommandRun }>> = {
   genhash: () => import('./cmd-genhash.ts'),
   status: () => import('./cmd-status.ts'),
   ctl: () => import('./cmd-ctl.ts'),
+  cleanup: () => import('./cmd-cleanup.ts'),
 };
 
 export const usage = `Usage: keepalived-ts [OPTION...]            run the daemon (keepalived's flags)
@@ -20,6 +21,7 @@ export const usage = `Usage: keepalived-ts [OPTION...]            run the daemon
        keepalived-ts ctl drain|undrain REAL_SERVER [--socket PATH]
        keepalived-ts ctl maintenance INSTANCE on|off [--socket PATH]
        keepalived-ts ctl schedule list|add drain|maintenance TARGET 'CRON' SECONDS|del ID
+       keepalived-ts cleanup [-f FILE] [-V] [-I]   what a killed daemon left (systemd ExecStopPost)
 
 Daemon options (as keepalived):
   -f, --use-file=FILE      configuration file (default /etc/keepalived/keepalived.conf)

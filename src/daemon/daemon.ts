@@ -19,7 +19,10 @@ import { VrrpRuntime } from '../vrrp/runtime.ts';
 import { writePidFile, removePidFile } from './pidfile.ts';
 import { reloadRuntime } from './reload.ts';
 import { formatData, formatStats, writeDump } from './dumps.ts';
-import { LvsSide } from './lvs-side.ts';
+// Type only: the health-check / LVS side (checks, undici, execa, the IPVS client) is loaded when a
+// configuration has virtual servers, not by every VRRP-only daemon (RSS and start-up time).
+import type { LvsSide } from './lvs-side.ts';
+import { enableOptimizingTiers } from './jit-tiers.ts';
 import { SelfBalancer } from './self-balance.ts';
 import { LvsSyncDaemon } from '../lvs/sync-daemon.ts';
 
@@ -86,6 +89,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
   let lvs: LvsSide | null = null;
   const startLvs = async (m: Model): Promise<void> => {
     if (o.vrrpOnly || m.virtualServers.length === 0) return;
+    enableOptimizingTiers();
+    const { LvsSide } = await import('./lvs-side.ts');
     lvs = await LvsSide.start({ model: m, log, heldBack: selfBalancer?.heldBack() });
     selfBalancer?.attach(lvs);
   };
@@ -97,8 +102,14 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
   process.on('SIGTERM', early);
   process.on('SIGINT', early);
   try {
-    await runtime.start();
+    // The LVS side first, its table in place before VRRP starts: notify hooks that save and
+    // clear the table at the first BACKUP (the self-balancing article's to_backup.sh) must find
+    // it there. keepalived's checker wins that race (6 of 6 starts in the VM); started after
+    // VRRP, ours lost it every time and installed the service on the backups after the hook ran.
     await startLvs(model);
+    const side = lvs as LvsSide | null;
+    if (side?.hasHookManaged()) await side.installed();
+    await runtime.start();
   } catch (e) {
     log.error({ err: e }, `cannot start VRRP: ${(e as Error).message}`);
     runtime.close();

@@ -128,10 +128,13 @@ export class LvsSide {
   /** Sends the current wanted table, less the services held back (self-balancing BACKUP), to the manager. */
   private push(): void {
     if (!this.manager) return;
-    const { table, errors } = this.health.state.table();
-    for (const e of errors) this.log.error(e);
-    const wanted = this.heldBack.size ? { services: table.services.filter((s) => !this.heldBack.has(serviceId(s.service))) } : table;
-    this.manager.setWanted(wanted, this.hookManaged);
+    // Lazily: the manager builds the table once per pass, not once per health change (a burst
+    // of 1,000 failing real servers is one build). The closure reads the current generation.
+    this.manager.setWantedSource(() => {
+      const { table, errors } = this.health.state.table();
+      for (const e of errors) this.log.error(e);
+      return this.heldBack.size ? { services: table.services.filter((s) => !this.heldBack.has(serviceId(s.service))) } : table;
+    }, this.hookManaged);
   }
 
   private heldBack = new Set<string>();

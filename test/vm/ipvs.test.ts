@@ -13,7 +13,7 @@ import { parseTap } from '../../scripts/vm/tap.ts';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 
-test('VM tier: IPVS client, ipvs list and reconcile against a real kernel (one boot)', { timeout: 600_000 }, async (t) => {
+test('VM tier: IPVS client, ipvs list and reconcile against a real kernel (one boot)', { timeout: 720_000 }, async (t) => {
   const why = prepareVm();
   if (why) {
     if (ci) assert.fail(`the VM tier is mandatory under CI=true but cannot run: ${why}`);
@@ -32,12 +32,12 @@ test('VM tier: IPVS client, ipvs list and reconcile against a real kernel (one b
   ].join('\n');
   const r = await runVm({
     payload,
-    timeoutMs: 420_000,
+    timeoutMs: 540_000,
     onLine: (l) => process.stderr.write(`vm| ${l}\n`),
   });
   t.diagnostic(`VM: /init at ${r.bootMs} ms, modules loaded at ${r.modulesMs} ms, total ${r.durationMs} ms, guest exit ${r.exitCode}`);
   const tail = r.lines.slice(-40).join('\n');
-  assert.ok(!r.timedOut, `the VM hit the ${420} s timeout; last lines:\n${tail}`);
+  assert.ok(!r.timedOut, `the VM hit the ${540} s timeout; last lines:\n${tail}`);
   assert.notEqual(r.exitCode, null, `no @@EXIT marker: the guest crashed or panicked; last lines:\n${tail}`);
   const results = parseTap(r.lines);
   assert.ok(results.length > 0, `the guest printed no test results; last lines:\n${tail}`);

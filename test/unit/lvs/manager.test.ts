@@ -81,3 +81,25 @@ test('hook-managed services removed by the user\'s hooks are not re-created, as 
   assert.deepEqual(kernel.table.services[0].dests.map((d) => d.address), ['10.0.0.11']);
   await m.stop(false);
 });
+
+test('a lazy wanted table (setWantedSource) is built once per pass, whatever the number of changes before it', async () => {
+  const kernel = new MemoryIpvs();
+  const clock = new ManualClock();
+  const m = new LvsManager({ ipvs: kernel, logger: silentLogger(), clock, repairIntervalMs: 0 });
+  let builds = 0;
+  let weight = 1;
+  const source = () => {
+    builds++;
+    return table([svc('10.0.0.100'), [dest('10.0.0.11', weight)]]);
+  };
+  // A burst of 100 health changes before the coalesced pass runs.
+  for (let i = 0; i < 100; i++) {
+    weight = i + 1;
+    m.setWantedSource(source);
+  }
+  await settle(clock);
+  assert.equal(builds, 1);
+  assert.deepEqual(kernel.table.services[0].dests.map((d) => d.weight), [100]);
+  await m.stop(true);
+  assert.deepEqual(kernel.table.services, []);
+});

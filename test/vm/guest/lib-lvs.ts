@@ -10,10 +10,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Lab, sh, waitFor } from '../../lib/lab.ts';
+import { BIN, Daemon, Lab, sh, waitFor } from '../../lib/lab.ts';
 
 export { Lab, sh, waitFor };
-export { conf, instanceBlock, sleep, type Daemon } from '../../lib/lab.ts';
+export { conf, instanceBlock, sleep, Daemon } from '../../lib/lab.ts';
 
 export const inVm = process.env.KATS_IN_VM === '1';
 
@@ -74,6 +74,31 @@ export class LvsLab extends Lab {
       // gone
     }
     this.webs.delete(host);
+  }
+
+  /**
+   * Starts our daemon on `host` after `prelude` ran in a shell in the daemon's own mount
+   * namespace (`ip netns exec` gives every process its own, with mounts that do not propagate
+   * back): e.g. bind-mounting a per-node file over a path that node's hook scripts write, as each
+   * real node has its own /tmp.
+   */
+  startWith(hostName: string, confText: string, prelude: string): Daemon {
+    const host = this.host(hostName);
+    const file = join(this.dir, `${hostName}-${this.daemons.length}.conf`);
+    writeFileSync(file, confText);
+    const pidFile = join(this.dir, `${hostName}.pid`);
+    const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const argv = [process.execPath, BIN, '-f', file, '-n', '-l', '-D', '-p', pidFile, '--log-format', 'keepalived', '--control-socket', join(this.dir, `${hostName}.ctl.sock`)];
+    const proc = spawn('ip', ['netns', 'exec', host.ns, 'sh', '-c', `${prelude}\nexec ${argv.map(q).join(' ')}`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const d = new Daemon(host, proc, pidFile, file);
+    this.daemons.push(d);
+    return d;
+  }
+
+  /** Runs `cmd` (argv) in the mount and network namespaces of a running daemon (its hooks' view). */
+  inDaemonNs(d: Daemon, cmd: string[]): { status: number | null; out: string } {
+    const r = spawnSync('nsenter', ['-t', String(d.pid), '-m', '-n', ...cmd], { encoding: 'utf8', timeout: 20_000 });
+    return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
 
   ipvsadm(host: string, ...args: string[]): string {

@@ -7,7 +7,8 @@
 // state, and there must be exactly one master and one table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LvsLab, conf, dests, fmt, get, inVm, waitFor, waitServed, type Daemon } from './lib-lvs.ts';
+import { LvsLab, conf, dests, fmt, get, inVm, sh, waitFor, waitServed, type Daemon } from './lib-lvs.ts';
+import { BIN } from '../../lib/lab.ts';
 
 const VIP = '10.97.0.100';
 const NODES = { w1: '10.97.0.1', w2: '10.97.0.2', w3: '10.97.0.3' } as const;
@@ -170,5 +171,23 @@ describe('self-balancing DR tier (lvs_self_balancing, real IPVS, real traffic)',
     assert.ok(await waitFor(() => settled('w2', ['w2', 'w3'], ['w1', 'w2', 'w3'])() && onLo('w1') && !onEth('w1') && lab.table('w1').size === 0, CHANGE_MS, 1000), `after stop\n${dumpAll()}`);
     assert.ok(await waitServed(URL, CHANGE_MS), dumpAll());
     await assertSpread(['w1', 'w2', 'w3'], 12);
+  });
+
+  test('master kill -9 with its link UP, then `keepalived-ts cleanup` (systemd ExecStopPost): VIP off eth0 and on lo, no stale service; the next master serves all three', async () => {
+    // w2 is master (w1 stopped gracefully above). A daemon killed while its node stays up keeps
+    // the VIP on eth0 next to the new master, and its table, until something cleans up: the
+    // unit's ExecStopPost runs `keepalived-ts cleanup` right after the kill.
+    daemons.get('w2')!.crash();
+    assert.ok(await daemons.get('w2')!.waitExit(5000));
+    assert.ok(onEth('w2') && lab.table('w2').has(SVC), `w2 after the kill: ${JSON.stringify(view('w2'))}`);
+    const out = sh('ip', ['netns', 'exec', lab.host('w2').ns, process.execPath, BIN, 'cleanup', '-f', daemons.get('w2')!.conf]);
+    assert.match(out, new RegExp(`removed leftover VIP ${VIP.replaceAll('.', '\\.')}/32 dev eth0`), out);
+    assert.match(out, new RegExp(`removed IPVS service ${SVC.replaceAll('.', '\\.')}`), out);
+    assert.ok(!onEth('w2') && onLo('w2') && lab.table('w2').size === 0, `w2 after cleanup: ${JSON.stringify(view('w2'))}\n${out}`);
+    // w3 takes over; w1 (stopped) and w2 (killed, cleaned) keep serving as real servers.
+    assert.ok(await waitFor(() => settled('w3', ['w3'], ['w1', 'w2', 'w3'])(), CHANGE_MS, 1000), `settled on w3\n${dumpAll()}`);
+    assert.ok(await waitServed(URL, CHANGE_MS), dumpAll());
+    await assertSpread(['w1', 'w2', 'w3'], 12);
+    assert.ok(!onEth('w2') && onLo('w2') && lab.table('w2').size === 0, `w2 stays clean: ${JSON.stringify(view('w2'))}`);
   });
 });
