@@ -7,10 +7,14 @@
 // Daemons run as `ip netns exec NS node src/cli/bin.js -f CONF -n -l -D -p PID --log-format
 // keepalived` in their own process group (`kill -9 -- -PGID` is a crash of the whole daemon).
 
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import type { StatusSnapshot } from '../../src/obs/collect.ts';
+import { NetnsLab, ip as nsIp } from './netns.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 export const BIN = join(root, 'src', 'cli', 'bin.js');
@@ -130,6 +134,50 @@ export class Daemon {
   }
 }
 
+/** A keepalived process started by Lab.startKeepalived, with its log lines. */
+export class Keepalived {
+  readonly proc: ChildProcess;
+  readonly lines: string[] = [];
+  exited = false;
+
+  constructor(proc: ChildProcess) {
+    this.proc = proc;
+    const on = (d: Buffer) => this.lines.push(...d.toString('utf8').split('\n').filter(Boolean));
+    proc.stdout?.on('data', on);
+    proc.stderr?.on('data', on);
+    proc.on('exit', () => (this.exited = true));
+  }
+
+  count(re: RegExp): number {
+    return this.lines.filter((l) => re.test(l)).length;
+  }
+
+  waitLine(re: RegExp, timeoutMs: number, n = 1): Promise<boolean> {
+    return waitFor(() => this.count(re) >= n, timeoutMs);
+  }
+
+  /** SIGTERM (keepalived's graceful stop: priority 0, VIPs released), bounded; then kill -9 of its group. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    const pid = this.proc.pid;
+    try {
+      if (!this.exited && pid) process.kill(pid, 'SIGTERM');
+    } catch {
+      // exited meanwhile
+    }
+    if (!(await waitFor(() => this.exited, timeoutMs)) && pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+
+  dump(): string {
+    return `--- keepalived log ---\n${this.lines.join('\n')}`;
+  }
+}
+
 export class Lab {
   readonly prefix: string;
   readonly brNs: string;
@@ -137,6 +185,8 @@ export class Lab {
   readonly dir: string;
   readonly daemons: Daemon[] = [];
   readonly procs: ChildProcess[] = [];
+  /** keepalived runs started by startKeepalived, in order. */
+  readonly keepaliveds: Keepalived[] = [];
 
   constructor(prefix: string) {
     if (!/^kats[a-z0-9]{1,6}$/.test(prefix)) throw new Error(`lab prefix must be kats + 1..6 [a-z0-9], got ${prefix}`);
@@ -211,6 +261,20 @@ export class Lab {
     return p;
   }
 
+  /**
+   * Runs keepalived itself (the reference peer of the interop tests) on `hostName` with `confText`:
+   * `keepalived -n -l -D -G --vrrp` with this lab's private pid files (one keepalived at a time:
+   * keepalived refuses a second while the first runs, as it would on a real host).
+   */
+  startKeepalived(hostName: string, confText: string): Keepalived {
+    const file = join(this.dir, `ka-${this.keepaliveds.length}.conf`);
+    writeFileSync(file, confText);
+    const d = this.dir;
+    const k = new Keepalived(this.spawnIn(hostName, 'keepalived', ['-n', '-l', '-D', '-G', '-f', file, '--vrrp', '-p', `${d}/ka.pid`, '-r', `${d}/ka-vrrp.pid`, '-c', `${d}/ka-chk.pid`]));
+    this.keepaliveds.push(k);
+    return k;
+  }
+
   /** The addresses on `dev` of a host (iproute2 JSON). */
   addrs(hostName: string, dev = 'eth0'): { local: string; prefixlen: number; label?: string; scope?: string; broadcast?: string; family: string; protocol?: string }[] {
     const out = sh('ip', ['-n', this.host(hostName).ns, '-j', 'addr', 'show', 'dev', dev], { allowFail: true });
@@ -229,6 +293,40 @@ export class Lab {
   /** Hosts (of `names`) that hold `vip` now. */
   holders(vip: string, names: string[]): string[] {
     return names.filter((n) => this.hasVip(n, vip));
+  }
+
+  /**
+   * Exactly `names` hold `vip` among `among` (default: every host of the lab; a client runs no
+   * daemon and never holds one). The predicate most waits of the VRRP tests poll.
+   */
+  holdersAre(vip: string, names: string[], among: string[] = [...this.hosts.keys()]): boolean {
+    const h = this.holders(vip, among);
+    return h.length === names.length && names.every((n) => h.includes(n));
+  }
+
+  /** Every daemon's log started in this lab, for assertion messages. */
+  dumpAll(): string {
+    return this.daemons.map((d) => d.dump()).join('\n');
+  }
+
+  /** Runs the keepalived-ts CLI (`status`, `ctl ...`, `ipvs ...`) inside `hostName`'s namespace. */
+  cli(hostName: string, ...args: string[]): { code: number | null; out: string; err: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.host(hostName).ns, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  }
+
+  /** `status --json` of the daemon behind `socket`, asked from `hostName`'s namespace. */
+  status(hostName: string, socket: string): StatusSnapshot {
+    const r = this.cli(hostName, 'status', '--json', '--socket', socket);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out) as StatusSnapshot;
+  }
+
+  /** The --metrics page served on 127.0.0.1:`port` in `hostName`'s namespace. */
+  metrics(hostName: string, port: number): string {
+    const r = spawnSync('ip', ['netns', 'exec', this.host(hostName).ns, process.execPath, '-e', `fetch('http://127.0.0.1:${port}/metrics').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
   }
 
   /** The client's neighbour entry for `addr`: MAC and state. */
@@ -311,6 +409,124 @@ export class Lab {
       return undefined;
     }
   }
+}
+
+// The hosts most suites use, on 10.99.0.0/24 (and 2001:db8:99::/64 with IPv6 on).
+export const R1: HostSpec = { name: 'r1', ip4: '10.99.0.1', ip6: '2001:db8:99::1' };
+export const R2: HostSpec = { name: 'r2', ip4: '10.99.0.2', ip6: '2001:db8:99::2' };
+export const R3: HostSpec = { name: 'r3', ip4: '10.99.0.3', ip6: '2001:db8:99::3' };
+export const CLIENT: HostSpec = { name: 'c', ip4: '10.99.0.9', ip6: '2001:db8:99::9' };
+/** The usual lab: two routers r1 / r2 and a client c. */
+export const ROUTERS_AND_CLIENT: HostSpec[] = [R1, R2, CLIENT];
+
+export interface LabSuiteOptions {
+  /** IPv6 on the hosts' eth0 (Lab.setup). */
+  ipv6?: boolean;
+  /** Bound of the graceful stop of the daemons at the end (ms). */
+  stopMs?: number;
+  /** Runs after the daemons (and keepalived runs) stopped, before the namespaces go. */
+  beforeClose?: () => void | Promise<void>;
+}
+
+/**
+ * Registers the hooks every netns suite needs, in the calling describe(): the lab's hosts are made
+ * before its tests; after them the daemons, then the keepalived runs, are stopped gracefully
+ * (bounded), everything else the lab started is killed and the namespaces and scratch directory
+ * are removed (even when a test or `beforeClose` failed). Takes a Lab (when module-level helpers
+ * use it) or its prefix; returns the Lab.
+ */
+export function labSuite(labOrPrefix: Lab | string, hosts: HostSpec[], opts: LabSuiteOptions = {}): Lab {
+  const lab = typeof labOrPrefix === 'string' ? new Lab(labOrPrefix) : labOrPrefix;
+  before(() => lab.setup(hosts, { ipv6: opts.ipv6 ?? false }));
+  after(async () => {
+    try {
+      await lab.stopAll(opts.stopMs ?? 3000);
+      for (const k of lab.keepaliveds) await k.stop();
+      await opts.beforeClose?.();
+    } finally {
+      lab.close();
+      lab.cleanupDir();
+    }
+  });
+  return lab;
+}
+
+/**
+ * A notify FIFO (vrrp_notify_fifo) the test reads: made with mkfifo and held open read-write and
+ * non-blocking, so the daemon's open for writing never waits and a read never blocks the test.
+ */
+export class NotifyFifo {
+  readonly path: string;
+  /** Everything read so far. */
+  text = '';
+  #fd: number | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+    sh('mkfifo', [path]);
+    this.#fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  }
+
+  /** Appends what the FIFO holds now to `text` and returns all of it. */
+  read(): string {
+    if (this.#fd === undefined) return this.text;
+    const buf = Buffer.alloc(4096);
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(this.#fd, buf, 0, buf.length, null);
+      } catch {
+        break; // EAGAIN: nothing more now
+      }
+      if (n <= 0) break;
+      this.text += buf.subarray(0, n).toString('utf8');
+    }
+    return this.text;
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Two namespaces a and b joined by one veth pair, 192.0.2.1/24 on a's end, 192.0.2.2/24 on b's. */
+export interface VethPair {
+  lab: NetnsLab;
+  nsA: string;
+  nsB: string;
+  devA: string;
+  devB: string;
+  idxA: number;
+  idxB: number;
+}
+
+/**
+ * Registers in the calling describe() the hooks of the socket-level suites (test/lib/netns.ts):
+ * the pair is made before the tests (the returned object is filled in then); after them every
+ * socket in `closers` is closed and the namespaces deleted, even when a close throws.
+ */
+export function vethPairSuite(tag: string, closers: { close(): void }[]): VethPair {
+  const v: VethPair = { lab: new NetnsLab(tag), nsA: '', nsB: '', devA: '', devB: '', idxA: 0, idxB: 0 };
+  before(() => {
+    v.nsA = v.lab.ns('a');
+    v.nsB = v.lab.ns('b');
+    v.devA = v.lab.ifname('a');
+    v.devB = v.lab.ifname('b');
+    v.lab.veth(v.nsA, v.devA, v.nsB, v.devB);
+    v.idxA = v.lab.ifindex(v.nsA, v.devA);
+    v.idxB = v.lab.ifindex(v.nsB, v.devB);
+    nsIp(v.nsA, 'addr', 'add', '192.0.2.1/24', 'dev', v.devA);
+    nsIp(v.nsB, 'addr', 'add', '192.0.2.2/24', 'dev', v.devB);
+  });
+  after(() => {
+    try {
+      for (const c of closers) c.close();
+    } finally {
+      v.lab.cleanup();
+    }
+  });
+  return v;
 }
 
 /** A keepalived.conf with one VRRP instance; the common knobs as parameters. */

@@ -3,7 +3,7 @@
 // peer kernel's neighbour cache (`ip -j neigh`) takes the announced MAC for an existing (stale)
 // entry, which it only does for well-formed frames (for the NA: hop limit 255, valid ICMPv6
 // checksum, RFC 4861 §7.1.2).
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, htons, SOCK_DGRAM } from '../../src/native/constants.ts';
 import { sockaddrLl } from '../../src/native/sockaddr.ts';
@@ -14,7 +14,8 @@ import { FrameSender } from '../../src/vips/frames.ts';
 import { decodeArp, isGratuitous, sendGarp } from '../../src/vips/garp.ts';
 import { decodeNa, sendUnsolicitedNa } from '../../src/vips/ndisc.ts';
 import { formatIp, ip as ipBytes } from '../../src/vrrp/addr.ts';
-import { ip, ipJson, NetnsLab, netnsBlocker, nextEvent, waitFor } from '../lib/netns.ts';
+import { ip, ipJson, netnsBlocker, nextEvent, waitFor } from '../lib/netns.ts';
+import { vethPairSuite } from '../lib/lab.ts';
 
 const blocker = netnsBlocker();
 
@@ -25,44 +26,25 @@ interface NeighJson {
 }
 
 describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false }, () => {
-  const lab = new NetnsLab('l2');
-  let nsA = '';
-  let nsB = '';
-  let devA = '';
-  let devB = '';
-  let idxA = 0;
-  let idxB = 0;
   let macA: Uint8Array = new Uint8Array(6);
   const closers: { close(): void }[] = [];
+  const v = vethPairSuite('l2', closers);
 
   before(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    devA = lab.ifname('a');
-    devB = lab.ifname('b');
-    lab.veth(nsA, devA, nsB, devB);
-    idxA = lab.ifindex(nsA, devA);
-    idxB = lab.ifindex(nsB, devB);
-    macA = parseMac(lab.link(nsA, devA).address!);
-    ip(nsA, 'addr', 'add', '192.0.2.1/24', 'dev', devA);
-    ip(nsB, 'addr', 'add', '192.0.2.2/24', 'dev', devB);
-    ip(nsB, 'addr', 'add', '2001:db8::2/64', 'dev', devB, 'nodad');
-  });
-  after(() => {
-    for (const c of closers) c.close();
-    lab.cleanup();
+    macA = parseMac(v.lab.link(v.nsA, v.devA).address!);
+    ip(v.nsB, 'addr', 'add', '2001:db8::2/64', 'dev', v.devB, 'nodad');
   });
 
-  const neigh = (dst: string): NeighJson | undefined => ipJson<NeighJson[]>(nsB, 'neigh', 'show', 'dev', devB).find((n) => n.dst === dst);
+  const neigh = (dst: string): NeighJson | undefined => ipJson<NeighJson[]>(v.nsB, 'neigh', 'show', 'dev', v.devB).find((n) => n.dst === dst);
 
   it('a GARP for a VIP reaches the peer packet socket and updates its ARP cache', async () => {
     const vip = '192.0.2.100';
     // A stale entry with another MAC: a gratuitous ARP must override it (arp_process: is_garp).
-    ip(nsB, 'neigh', 'add', vip, 'lladdr', '02:00:00:00:00:99', 'dev', devB, 'nud', 'stale');
+    ip(v.nsB, 'neigh', 'add', vip, 'lladdr', '02:00:00:00:00:99', 'dev', v.devB, 'nud', 'stale');
 
-    const rx = RawSocket.open(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP), { netns: nsB });
+    const rx = RawSocket.open(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP), { netns: v.nsB });
     closers.push(rx);
-    rx.bind(sockaddrLl({ protocol: ETH_P_ARP, ifindex: idxB }));
+    rx.bind(sockaddrLl({ protocol: ETH_P_ARP, ifindex: v.idxB }));
     const got = nextEvent<RawMessage>(
       'the GARP',
       (cb) => {
@@ -72,7 +54,7 @@ describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false 
       (m) => m.data.length >= 28 && formatIp(decodeArp(m.data).senderIp) === vip,
     );
 
-    const tx = FrameSender.open(idxA, { netns: nsA });
+    const tx = FrameSender.open(v.idxA, { netns: v.nsA });
     closers.push(tx);
     assert.equal(sendGarp(tx, macA, ipBytes(vip)), 42);
 
@@ -82,7 +64,7 @@ describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false 
     assert.ok(isGratuitous(arp));
     assert.equal(formatMac(arp.senderMac), formatMac(macA));
     assert.equal(formatMac(arp.targetMac), 'ff:ff:ff:ff:ff:ff');
-    assert.equal(m.ifindex, idxB);
+    assert.equal(m.ifindex, v.idxB);
     assert.ok(m.address.family === AF_PACKET && 'pkttype' in m.address && m.address.pkttype === 1, 'arrived as a broadcast');
     assert.equal('address' in m.address && formatMac(m.address.address), formatMac(macA));
 
@@ -95,11 +77,11 @@ describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false 
 
   it('an unsolicited NA for a VIP reaches the peer and updates its neighbour cache', async () => {
     const vip = '2001:db8::100';
-    ip(nsB, 'neigh', 'add', vip, 'lladdr', '02:00:00:00:00:98', 'dev', devB, 'nud', 'stale');
+    ip(v.nsB, 'neigh', 'add', vip, 'lladdr', '02:00:00:00:00:98', 'dev', v.devB, 'nud', 'stale');
 
-    const rx = RawSocket.open(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IPV6), { netns: nsB });
+    const rx = RawSocket.open(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IPV6), { netns: v.nsB });
     closers.push(rx);
-    rx.bind(sockaddrLl({ protocol: ETH_P_IPV6, ifindex: idxB }));
+    rx.bind(sockaddrLl({ protocol: ETH_P_IPV6, ifindex: v.idxB }));
     const got = nextEvent<RawMessage>(
       'the NA',
       (cb) => {
@@ -110,7 +92,7 @@ describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false 
       (m) => m.data.length >= 64 && m.data[6] === 58 && m.data[40] === 136,
     );
 
-    const tx = FrameSender.open(idxA, { netns: nsA });
+    const tx = FrameSender.open(v.idxA, { netns: v.nsA });
     closers.push(tx);
     assert.equal(sendUnsolicitedNa(tx, macA, ipBytes(vip)), 86);
 
@@ -132,9 +114,9 @@ describe('GARP and unsolicited NA between namespaces', { skip: blocker ?? false 
     const { encodeUnsolicitedNa } = await import('../../src/vips/ndisc.ts');
     const bad = '2001:db8::101';
     const good = '2001:db8::102';
-    ip(nsB, 'neigh', 'add', bad, 'lladdr', '02:00:00:00:00:97', 'dev', devB, 'nud', 'stale');
-    ip(nsB, 'neigh', 'add', good, 'lladdr', '02:00:00:00:00:96', 'dev', devB, 'nud', 'stale');
-    const tx = FrameSender.open(idxA, { netns: nsA });
+    ip(v.nsB, 'neigh', 'add', bad, 'lladdr', '02:00:00:00:00:97', 'dev', v.devB, 'nud', 'stale');
+    ip(v.nsB, 'neigh', 'add', good, 'lladdr', '02:00:00:00:00:96', 'dev', v.devB, 'nud', 'stale');
+    const tx = FrameSender.open(v.idxA, { netns: v.nsA });
     closers.push(tx);
     const frame = encodeUnsolicitedNa(macA, ipBytes(bad));
     frame[14 + 40 + 2] ^= 0xff; // corrupt the ICMPv6 checksum

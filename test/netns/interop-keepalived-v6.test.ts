@@ -1,12 +1,11 @@
 // Interop with keepalived 2.2.7 over IPv6 (VRRPv3, ff02::12, link-local sources, 100 ms): one
 // master in both roles, failover both ways, no packet complaints from keepalived, and tshark
 // decodes our adverts with a good checksum.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Keepalived } from '../lib/lab.ts';
 
 const VIP6 = '2001:db8:99::100';
 const START_MS = 8000;
@@ -14,63 +13,33 @@ const have = spawnSync('sh', ['-c', 'command -v keepalived && command -v tshark 
 const PACKET_ERRORS = /invalid passwd|advertisement interval mismatch|not present in|expected \d+ VIPs|invalid TTL|wrong VRRP version|bogus|checksum|Invalid|ignoring received/i;
 
 const lab = new Lab('katsi6');
-const kaLines: string[] = [];
-const kaProcs: ChildProcess[] = [];
-const ours: Daemon[] = [];
+const kas = lab.keepaliveds;
 let capture: ChildProcess | undefined;
 const pcap = () => join(lab.dir, 'c6.pcap');
-const only = (n: string) => () => lab.holders(VIP6, ['r1', 'r2']).join() === n;
-const dumpAll = () => [...ours.map((d) => d.dump()), `--- keepalived ---\n${kaLines.join('\n')}`].join('\n');
+const only = (n: string) => () => lab.holdersAre(VIP6, [n]);
+const dumpAll = () => [lab.dumpAll(), ...kas.map((k) => k.dump())].join('\n');
 const block = (priority: number) => conf(instanceBlock({ priority, vips: [`${VIP6}/64`] }));
 
-function startKa(priority: number): ChildProcess {
-  const file = join(lab.dir, `ka-${kaProcs.length}.conf`);
-  writeFileSync(file, block(priority));
-  const d = lab.dir;
-  const p = lab.spawnIn('r2', 'keepalived', ['-n', '-l', '-D', '-G', '-f', file, '--vrrp', '-p', `${d}/ka.pid`, '-r', `${d}/kav.pid`, '-c', `${d}/kac.pid`]);
-  const on = (b: Buffer) => kaLines.push(...b.toString('utf8').split('\n').filter(Boolean));
-  p.stdout?.on('data', on);
-  p.stderr?.on('data', on);
-  kaProcs.push(p);
-  return p;
-}
+const startKa = (priority: number) => lab.startKeepalived('r2', block(priority));
 
-async function stopKa(p: ChildProcess): Promise<void> {
-  if (p.exitCode === null && p.pid) process.kill(p.pid, 'SIGTERM');
-  if (!(await waitFor(() => p.exitCode !== null || p.signalCode !== null, 5000)) && p.pid) process.kill(-p.pid, 'SIGKILL');
-}
+const stopKa = (k: Keepalived) => k.stop();
 
 describe('interop with keepalived 2.2.7 over IPv6', { skip: have ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
+  labSuite(lab, ROUTERS_AND_CLIENT, { ipv6: true });
   before(async () => {
-    lab.setup(
-      [
-        { name: 'r1', ip4: '10.99.0.1', ip6: '2001:db8:99::1' },
-        { name: 'r2', ip4: '10.99.0.2', ip6: '2001:db8:99::2' },
-        { name: 'c', ip4: '10.99.0.9', ip6: '2001:db8:99::9' },
-      ],
-      { ipv6: true },
-    );
     capture = lab.spawnIn('c', 'tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-w', pcap(), 'ip6 proto 112']);
     await sleep(300);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    for (const p of kaProcs) await stopKa(p);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('ours (150) master over keepalived (100); ours stops, keepalived takes over; ours returns and preempts', async () => {
     const ka = startKa(100);
     const d = lab.start('r1', block(150));
-    ours.push(d);
     assert.ok(await waitFor(only('r1'), START_MS), dumpAll());
     await sleep(500);
     assert.deepEqual(lab.holders(VIP6, ['r1', 'r2']), ['r1'], dumpAll());
     d.signal('SIGTERM');
     assert.ok(await waitFor(only('r2'), mdiMs(0.1, 100) + 5000), dumpAll());
     const d2 = lab.start('r1', block(150));
-    ours.push(d2);
     assert.ok(await waitFor(only('r1'), START_MS), dumpAll());
     await lab.stopAll(3000);
     await stopKa(ka);
@@ -80,7 +49,6 @@ describe('interop with keepalived 2.2.7 over IPv6', { skip: have ? false : 'keep
     const ka = startKa(150);
     assert.ok(await waitFor(only('r2'), START_MS), dumpAll());
     const d = lab.start('r1', block(100));
-    ours.push(d);
     assert.ok(await d.waitLine(/\(VI_1\) Entering BACKUP STATE \(init\)/, START_MS), d.dump());
     await sleep(mdiMs(0.1, 100) * 2);
     assert.deepEqual(lab.holders(VIP6, ['r1', 'r2']), ['r2'], dumpAll());
@@ -90,7 +58,7 @@ describe('interop with keepalived 2.2.7 over IPv6', { skip: have ? false : 'keep
   });
 
   test('no packet complaints from keepalived; tshark decodes ours as valid VRRPv3 from a link-local source', async () => {
-    assert.deepEqual(kaLines.filter((l) => PACKET_ERRORS.test(l)), [], dumpAll());
+    assert.deepEqual(kas.flatMap((k) => k.lines).filter((l) => PACKET_ERRORS.test(l)), [], dumpAll());
     if (capture?.pid) process.kill(-capture.pid, 'SIGINT');
     await waitFor(() => capture?.exitCode !== null, 3000);
     const r = spawnSync('tshark', ['-r', pcap(), '-Y', 'vrrp && eth.src == 02:99:00:00:00:01', '-T', 'fields', '-e', 'ipv6.src', '-e', 'vrrp.version', '-e', 'vrrp.checksum.status', '-e', 'ipv6.hlim', '-e', '_ws.malformed'], { encoding: 'utf8' });

@@ -2,12 +2,11 @@
 // (100 ms) and VRRPv2 with PASS authentication (1 s), one master, failover both ways; keepalived
 // logs no packet errors about our adverts; tshark decodes ours as valid VRRP (good checksum,
 // nothing malformed). keepalived runs as `keepalived -n -l -D -G --vrrp` with private pid files.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon, type Keepalived } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const OURS = '10.99.0.1';
@@ -16,47 +15,15 @@ const haveKeepalived = spawnSync('sh', ['-c', 'command -v keepalived && command 
 // keepalived's packet complaints (keepalived.md §3.1 "packet errors", 2.2.7 wording too).
 const PACKET_ERRORS = /invalid passwd|advertisement interval mismatch|not present in|expected \d+ VIPs|invalid TTL|wrong VRRP version|bogus|checksum|Invalid|ignoring received/i;
 
-class Ka {
-  readonly proc: ChildProcess;
-  readonly lines: string[] = [];
-  exited = false;
-  constructor(proc: ChildProcess) {
-    this.proc = proc;
-    const on = (d: Buffer) => this.lines.push(...d.toString('utf8').split('\n').filter(Boolean));
-    proc.stdout?.on('data', on);
-    proc.stderr?.on('data', on);
-    proc.on('exit', () => (this.exited = true));
-  }
-  count(re: RegExp): number {
-    return this.lines.filter((l) => re.test(l)).length;
-  }
-  waitLine(re: RegExp, ms: number, n = 1): Promise<boolean> {
-    return waitFor(() => this.count(re) >= n, ms);
-  }
-  dump(): string {
-    return `--- keepalived log ---\n${this.lines.join('\n')}`;
-  }
-}
-
 const lab = new Lab('katsio');
-const kas: Ka[] = [];
+const kas = lab.keepaliveds;
 const ours: Daemon[] = [];
 let capture: ChildProcess | undefined;
 const pcap = () => join(lab.dir, 'client.pcap');
 
-function startKa(text: string): Ka {
-  const file = join(lab.dir, `ka-${kas.length}.conf`);
-  writeFileSync(file, text);
-  const d = lab.dir;
-  const k = new Ka(lab.spawnIn('r2', 'keepalived', ['-n', '-l', '-D', '-G', '-f', file, '--vrrp', '-p', `${d}/ka.pid`, '-r', `${d}/ka-vrrp.pid`, '-c', `${d}/ka-chk.pid`]));
-  kas.push(k);
-  return k;
-}
+const startKa = (text: string) => lab.startKeepalived('r2', text);
 
-async function stopKa(k: Ka): Promise<void> {
-  if (!k.exited && k.proc.pid) process.kill(k.proc.pid, 'SIGTERM');
-  if (!(await waitFor(() => k.exited, 5000)) && k.proc.pid) process.kill(-k.proc.pid, 'SIGKILL');
-}
+const stopKa = (k: Keepalived) => k.stop();
 
 function startOurs(text: string): Daemon {
   const d = lab.start('r1', text);
@@ -64,25 +31,15 @@ function startOurs(text: string): Daemon {
   return d;
 }
 
-const only = (name: string) => () => lab.holders(VIP, ['r1', 'r2']).join() === name;
-const dumpAll = () => [...ours.map((d) => d.dump()), ...kas.map((k) => k.dump())].join('\n');
+const only = (name: string) => () => lab.holdersAre(VIP, [name]);
+const dumpAll = () => [lab.dumpAll(), ...kas.map((k) => k.dump())].join('\n');
 const PASS = ['authentication {', '  auth_type PASS', '  auth_pass kats1234', '}'];
 
 describe('interop with keepalived 2.2.7', { skip: haveKeepalived ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
+  labSuite(lab, ROUTERS_AND_CLIENT);
   before(async () => {
-    lab.setup([
-      { name: 'r1', ip4: OURS },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
     capture = lab.spawnIn('c', 'tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-w', pcap(), 'vrrp']);
     await sleep(300);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    for (const k of kas) await stopKa(k);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('v3: ours (150) and keepalived (100) elect ours as the only master', async () => {

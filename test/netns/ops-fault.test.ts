@@ -4,13 +4,12 @@
 // it; nothing in the daemon sets it). Then: the daemon keeps running and answers status, VI_1
 // keeps MASTER and its VIP without a single transition, and VI_2 logs why it resets, releases its
 // VIP, goes through BACKUP again and wins MASTER back.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Daemon, Lab, conf, instanceBlock, waitFor } from '../lib/lab.ts';
-import type { StatusSnapshot } from '../../src/obs/collect.ts';
+import { Daemon, Lab, R1, conf, instanceBlock, labSuite, waitFor } from '../lib/lab.ts';
 
 const lab = new Lab('katsflt');
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'fault-daemon.ts');
@@ -21,15 +20,11 @@ let d: Daemon;
 const sock = () => join(lab.dir, 'r1-ctl', 'control.sock');
 const trigger = () => join(lab.dir, 'fault-now');
 
-function status(): StatusSnapshot {
-  const r = spawnSync('ip', ['netns', 'exec', lab.host('r1').ns, process.execPath, BIN, 'status', '--json', '--socket', sock()], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as StatusSnapshot;
-}
+const status = () => lab.status('r1', sock());
 
 describe('a bug in one instance resets that instance, not the daemon', () => {
+  labSuite(lab, [R1], { stopMs: 5000 });
   before(async () => {
-    lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]);
     const host = lab.host('r1');
     const file = join(lab.dir, 'r1.conf');
     writeFileSync(
@@ -50,11 +45,6 @@ describe('a bug in one instance resets that instance, not the daemon', () => {
     assert.ok(await d.waitLine(/\(VI_1\) Entering MASTER STATE/, 15_000), d.dump());
     assert.ok(await d.waitLine(/\(VI_2\) Entering MASTER STATE/, 15_000), d.dump());
     assert.ok(await waitFor(() => lab.hasVip('r1', VIP1) && lab.hasVip('r1', VIP2) && existsSync(sock()), 5000), d.dump());
-  });
-  after(async () => {
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('the faulty instance resets and comes back; the other and the daemon go on', async () => {

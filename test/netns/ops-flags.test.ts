@@ -2,23 +2,18 @@
 // -i (config id), -P / -C (one side only, seen through status), -g with --log-format json,
 // SIGINT (graceful stop like SIGTERM), a second SIGTERM (stop at once), and the control socket
 // removed at exit and never stolen from a live daemon.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Lab, conf, instanceBlock, waitFor } from '../lib/lab.ts';
-import type { StatusSnapshot } from '../../src/obs/collect.ts';
+import { BIN, Lab, R1, conf, instanceBlock, labSuite, waitFor } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const lab = new Lab('katsfl');
 const sock = (n: string) => join(lab.dir, `ctl-${n}`, 'control.sock');
 
-function status(socket: string): StatusSnapshot {
-  const r = spawnSync('ip', ['netns', 'exec', lab.host('r1').ns, process.execPath, BIN, 'status', '--json', '--socket', socket], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as StatusSnapshot;
-}
+const status = (socket: string) => lab.status('r1', socket);
 
 const vs = `virtual_server ${VIP} 80 {
   delay_loop 1
@@ -34,12 +29,7 @@ const vs = `virtual_server ${VIP} 80 {
 `;
 
 describe('flags and signals', () => {
-  before(() => lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]));
-  after(async () => {
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, [R1], { stopMs: 5000 });
 
   test('-v prints the version, -h the usage with the subcommands', () => {
     const v = spawnSync(process.execPath, [BIN, '-v'], { encoding: 'utf8' });

@@ -3,13 +3,13 @@
 // systemd notify protocol on: no request is lost, the VIP never leaves the master (no flap, no new
 // election), and the daemon tells systemd RELOADING=1 / READY=1 around every reload and STOPPING=1
 // at the end.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Lab, conf, instanceBlock, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, R1, R2, conf, instanceBlock, labSuite, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 import { native, nativeAvailable } from '../../src/native/index.ts';
 import { SOCK_DGRAM } from '../../src/native/constants.ts';
 import { sockaddrUn } from '../../src/daemon/sd-notify.ts';
@@ -35,20 +35,13 @@ describe('reload under load', { skip: nativeAvailable() ? false : 'needs the nat
   const results: { ok: boolean; t: number; error?: string }[] = [];
   let d1: Daemon;
   let d2: Daemon;
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c1', ip4: '10.99.0.3' },
-    ]);
-  });
-  after(async () => {
-    client?.stdin?.end();
-    client?.kill('SIGKILL');
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
-    if (notifyFd >= 0) native().close(notifyFd);
+  labSuite(lab, [R1, R2, { name: 'c1', ip4: '10.99.0.3' }], {
+    stopMs: 5000,
+    beforeClose: () => {
+      client?.stdin?.end();
+      client?.kill('SIGKILL');
+      if (notifyFd >= 0) native().close(notifyFd);
+    },
   });
 
   test('no request lost, no VIP flap, RELOADING/READY around each reload', async () => {

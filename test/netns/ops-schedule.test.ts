@@ -5,12 +5,11 @@
 // SIGHUP with a file without them cancels them. Also here, on the same daemons: the JSON dump
 // (`ctl dump json`, keepalived's SIGRTMIN+2 shape), the stats dump's drop reasons, and the probe
 // duration histograms on --metrics. Waits are bounded polls; nothing asserts on timing.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, R1, R2, conf, instanceBlock, labSuite, waitFor, type Daemon } from '../lib/lab.ts';
 import type { StatusSnapshot } from '../../src/obs/collect.ts';
 
 const VIP = '10.99.0.100';
@@ -40,31 +39,15 @@ function confFor(prio: number, schedules: boolean): string {
 
 const sock = (h: string) => join(lab.dir, `${h}-ctl`, 'control.sock');
 
-function cli(host: string, ...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync('ip', ['netns', 'exec', lab.host(host).ns, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function status(host: string): StatusSnapshot {
-  const r = cli(host, 'status', '--json', '--socket', sock(host));
-  assert.equal(r.code, 0, r.err);
-  return JSON.parse(r.out) as StatusSnapshot;
-}
-
-function metrics(host: string, port: number): string {
-  const r = spawnSync('ip', ['netns', 'exec', lab.host(host).ns, process.execPath, '-e', `fetch('http://127.0.0.1:${port}/metrics').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})`], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
+const cli = (host: string, ...args: string[]) => lab.cli(host, ...args);
+const status = (host: string) => lab.status(host, sock(host));
+const metrics = (host: string, port: number) => lab.metrics(host, port);
 
 const rs8080 = (s: StatusSnapshot) => s.virtualServers.flatMap((v) => v.realServers).find((r) => r.realServer === '10.99.0.1:8080');
 
 describe('schedules in the configuration, dumps and probe histograms', () => {
+  labSuite(lab, [R1, R2], { stopMs: 5000 });
   before(async () => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-    ]);
     lab.spawnIn('r1', process.execPath, [join(import.meta.dirname, '../../deploy/lab/web.ts'), 'r1', '8080']);
     const d1 = lab.start('r1', confFor(150, true), ['--control-socket', sock('r1'), '--dump-dir', lab.dir, '--metrics', '127.0.0.1:9651']);
     const d2 = lab.start('r2', confFor(100, true), ['--control-socket', sock('r2')]);
@@ -73,11 +56,6 @@ describe('schedules in the configuration, dumps and probe histograms', () => {
     assert.ok(await d1.waitLine(/\(VI_1\) Entering MASTER STATE/, 15_000), d1.dump());
     assert.ok(await d2.waitLine(/\(VI_1\) Entering BACKUP STATE/, 15_000), d2.dump());
     assert.ok(await waitFor(() => existsSync(sock('r1')), 5000));
-  });
-  after(async () => {
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('status lists the configured schedules with their file:line; ctl schedule del refuses them', () => {

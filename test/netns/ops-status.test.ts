@@ -2,12 +2,12 @@
 // root-only control socket agrees with `ip addr`; --metrics serves keepalived-exporter names and
 // never the auth_pass; `ctl drain/undrain` takes a real server's weight to 0 and back, across a
 // reload and a restart (--state-file); `ctl maintenance` hands the VIP to the peer and back.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BIN, Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, R1, R2, conf, instanceBlock, labSuite, waitFor, type Daemon } from '../lib/lab.ts';
 import type { StatusSnapshot } from '../../src/obs/collect.ts';
 
 const VIP = '10.99.0.100';
@@ -44,28 +44,14 @@ function confFor(prio: number): string {
 const sock = (h: string) => join(lab.dir, `${h}-ctl`, 'control.sock');
 const stateFile = (h: string) => join(lab.dir, `${h}-state.json`);
 
-function cli(host: string, ...args: string[]): { code: number | null; out: string; err: string } {
-  const ns = lab.host(host).ns;
-  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function status(host: string): StatusSnapshot {
-  const r = cli(host, 'status', '--json', '--socket', sock(host));
-  assert.equal(r.code, 0, r.err);
-  return JSON.parse(r.out) as StatusSnapshot;
-}
+const cli = (host: string, ...args: string[]) => lab.cli(host, ...args);
+const status = (host: string) => lab.status(host, sock(host));
+const metrics = (host: string, port: number) => lab.metrics(host, port);
 
 function start(host: string, prio: number, extra: string[] = []): Daemon {
   const d = lab.start(host, confFor(prio), ['--control-socket', sock(host), '--state-file', stateFile(host), ...extra]);
   daemons.set(host, d);
   return d;
-}
-
-function metrics(host: string, port: number): string {
-  const r = spawnSync('ip', ['netns', 'exec', lab.host(host).ns, process.execPath, '-e', `fetch('http://127.0.0.1:${port}/metrics').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})`], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
 }
 
 /** The real server's weight in the kernel's IPVS table (`ipvs list -n`), or undefined without IPVS. */
@@ -79,21 +65,13 @@ function ipvsWeight(host: string, rs: string): number | undefined {
 const rsOf = (s: StatusSnapshot, port: number) => s.virtualServers.flatMap((v) => v.realServers).find((r) => r.realServer === `10.99.0.1:${port}`)!;
 
 describe('status, metrics and ctl against running daemons', () => {
+  labSuite(lab, [R1, R2], { stopMs: 5000 });
   before(async () => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-    ]);
     lab.spawnIn('r1', process.execPath, [join(import.meta.dirname, '../../deploy/lab/web.ts'), 'r1', '8080']);
     const d1 = start('r1', 150, ['--metrics', '127.0.0.1:9650']);
     const d2 = start('r2', 100);
     assert.ok(await d1.waitLine(/\(VI_1\) Entering MASTER STATE/, 10_000), d1.dump());
     assert.ok(await d2.waitLine(/\(VI_1\) Entering BACKUP STATE/, 10_000), d2.dump());
-  });
-  after(async () => {
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('status --json agrees with ip addr on master and backup', async () => {

@@ -2,7 +2,7 @@
 // 255 (RFC 5798 §5.1.2.3 "The Hop Limit MUST be set to 255"; §7.1 "MUST verify that the IPv6 Hop
 // Limit is 255") are dropped, counted (SIGUSR2 "TTL:") and change no state; the same advert with
 // hop limit 255 preempts the master (the control).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +11,14 @@ import { sockaddrIn6 } from '../../src/native/sockaddr.ts';
 import { RawSocket } from '../../src/native/socket.ts';
 import { ip as ipBytes } from '../../src/vrrp/addr.ts';
 import { encodeAdvert, VRRP_MCAST_V6 } from '../../src/vrrp/packet.ts';
-import { Lab, conf, instanceBlock, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, R1, R2, conf, instanceBlock, labSuite, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 import { ifindexIn } from '../soak/attacker.ts';
 
 const VIP6 = '2001:db8:99::100';
 const lab = new Lab('katsse6');
 const ds: Daemon[] = [];
 let sock: RawSocket | undefined;
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
+const dumpAll = () => lab.dumpAll();
 
 async function ttlDrops(d: Daemon, dir: string): Promise<number> {
   const file = join(dir, 'keepalived.stats');
@@ -33,15 +33,8 @@ describe('IPv6 adverts with a hop limit other than 255', () => {
   let ifindex = 0;
   let src = '';
 
+  labSuite(lab, [R1, R2, { name: 'x', ip4: '10.99.0.9', ip6: '2001:db8:99::9' }], { ipv6: true, stopMs: 5000, beforeClose: () => sock?.close() });
   before(async () => {
-    lab.setup(
-      [
-        { name: 'r1', ip4: '10.99.0.1', ip6: '2001:db8:99::1' },
-        { name: 'r2', ip4: '10.99.0.2', ip6: '2001:db8:99::2' },
-        { name: 'x', ip4: '10.99.0.9', ip6: '2001:db8:99::9' },
-      ],
-      { ipv6: true },
-    );
     for (const n of ['r1', 'r2']) {
       dirs.push(join(lab.dir, `dump-${n}`));
       mkdirSync(dirs[dirs.length - 1]);
@@ -58,12 +51,6 @@ describe('IPv6 adverts with a hop limit other than 255', () => {
     sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
     assert.ok(await waitFor(() => lab.holders(VIP6, ['r1', 'r2']).join() === 'r1', 15_000), dumpAll());
     await sleep(500);
-  });
-  after(async () => {
-    sock?.close();
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   const advert = () =>

@@ -5,12 +5,12 @@
 // keepalived.stats, the daemon log) and change no state; the same advert with the right TTL and
 // password does preempt (the control that shows the crafted adverts would have mattered).
 // The password never appears in logs (-D), SIGUSR1/SIGUSR2 dumps or `check-config --json`.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, Lab, conf, instanceBlock, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { BIN, Lab, R1, R2, conf, instanceBlock, labSuite, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 import { Attacker, ifindexIn, type AdvertSpec } from '../soak/attacker.ts';
 
 const VIP1 = '10.99.0.100';
@@ -19,7 +19,7 @@ const SECRET = 'Sekr1tPw';
 const lab = new Lab('katssec');
 const ds: Daemon[] = [];
 let attacker: Attacker | undefined;
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
+const dumpAll = () => lab.dumpAll();
 
 function routerConf(priority: number, self: string, peer: string): string {
   return conf(
@@ -89,12 +89,8 @@ describe('hostile adverts are dropped, counted and change nothing', () => {
   const dirs = { r1: '', r2: '' };
   const base: AdvertSpec = { version: 2, vrid: 51, priority: 254, vips: [VIP1], advertIntCs: 100, pass: SECRET, src: '10.99.0.9', ttl: 255 };
 
+  labSuite(lab, [R1, R2, { name: 'x', ip4: '10.99.0.9' }], { stopMs: 5000, beforeClose: () => attacker?.close() });
   before(async () => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'x', ip4: '10.99.0.9' },
-    ]);
     for (const n of ['r1', 'r2'] as const) {
       dirs[n] = join(lab.dir, `dump-${n}`);
       mkdirSync(dirs[n]);
@@ -105,12 +101,6 @@ describe('hostile adverts are dropped, counted and change nothing', () => {
     attacker = new Attacker(x.ns, 'eth0', ifindexIn(x.ns, 'eth0'));
     const settled = await waitFor(() => lab.holders(VIP1, ['r1', 'r2']).join() === 'r1' && lab.holders(VIP2, ['r1', 'r2']).join() === 'r1', 15_000);
     assert.ok(settled, dumpAll());
-  });
-  after(async () => {
-    attacker?.close();
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('TTL 64, wrong password and non-peer unicast adverts: dropped, counted, no state change', async () => {

@@ -1,13 +1,13 @@
 // The daemon's own surfaces (issue 6, security): the control socket is root-only (its directory
 // 0700, the socket 0600, an unprivileged user is refused), the Prometheus endpoint binds to
 // loopback unless an address is given, and neither `status --json` nor /metrics carries auth_pass.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, Lab, conf, instanceBlock, sh, type Daemon } from '../lib/lab.ts';
+import { BIN, Lab, R1, conf, instanceBlock, labSuite, sh, type Daemon } from '../lib/lab.ts';
 
 const SECRET = 'Ctl5ecrt';
 const PORT = 19464;
@@ -18,21 +18,15 @@ const parent = mkdtempSync(join(tmpdir(), 'katsctl-sock-'));
 const sock = join(parent, 'run', 'control.sock');
 
 describe('control socket and metrics', () => {
+  labSuite(lab, [R1], { stopMs: 5000, beforeClose: () => rmSync(parent, { recursive: true, force: true }) });
   before(async () => {
     chmodSync(parent, 0o755);
-    lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]);
     d = lab.start(
       'r1',
       conf(instanceBlock({ priority: 150, version: 2, advert: '1', extra: ['authentication {', '  auth_type PASS', `  auth_pass ${SECRET}`, '}'] })),
       ['--control-socket', sock, '--metrics', String(PORT)],
     );
     assert.ok(await d.waitLine(/\(VI_1\) Entering MASTER STATE/, 15_000), d.dump());
-  });
-  after(async () => {
-    await lab.stopAll(5000);
-    lab.close();
-    lab.cleanupDir();
-    rmSync(parent, { recursive: true, force: true });
   });
 
   test('the control socket is root-only: 0700 directory, 0600 socket, nobody is refused', () => {

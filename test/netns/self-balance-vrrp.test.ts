@@ -3,9 +3,9 @@
 // a crashed master's replacement moves it from lo to eth0; the crashed node, restarted, repairs
 // itself back to the BACKUP layout; the ARP sysctls are set when asked. (The IPVS side needs the
 // VM tier: this kernel has no IPVS, which the daemon reports and survives.)
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, waitFor, sh, type Daemon } from '../lib/lab.ts';
+import { Lab, conf, instanceBlock, labSuite, mdiMs, waitFor, sh, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.254';
 const NODES = ['w1', 'w2', 'w3'];
@@ -44,21 +44,10 @@ const onEth = (n: string) => lab.hasVip(n, VIP);
 function layout(master: string, live: string[]): () => boolean {
   return () => live.every((n) => (n === master ? onEth(n) && !onLo(n) : onLo(n) && !onEth(n)));
 }
-const dumpAll = () => [...daemons.values()].map((d) => d.dump()).join('\n');
+const dumpAll = () => lab.dumpAll();
 
 describe('self-balancing DR tier: VIP placement follows VRRP state', () => {
-  before(() => {
-    lab.setup([
-      { name: 'w1', ip4: '10.99.0.1' },
-      { name: 'w2', ip4: '10.99.0.2' },
-      { name: 'w3', ip4: '10.99.0.3' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, NODES.map((name, i) => ({ name, ip4: `10.99.0.${i + 1}` })));
 
   test('master has the VIP on eth0 only, the others on lo (scope host) only; sysctls set', async () => {
     startNode('w2', 100);

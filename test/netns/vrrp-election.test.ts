@@ -1,8 +1,8 @@
 // Election, crash failover, preempt-back, graceful stop and the IP tie-break with three
 // keepalived-ts routers and a client on one bridge (VRRPv3, 100 ms adverts).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
+import { CLIENT, Lab, R1, R2, R3, conf, instanceBlock, labSuite, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
 import { Rtnetlink } from '../../src/netlink/rtnetlink.ts';
 import { KATS_ADDR_PROTO, VipManager } from '../../src/vips/manager.ts';
 
@@ -21,31 +21,11 @@ function startRouter(name: string, priority: number, extra: string[] = []): Daem
   return d;
 }
 
-function onlyHolder(name: string): () => boolean {
-  return () => {
-    const h = lab.holders(VIP, ROUTERS);
-    return h.length === 1 && h[0] === name;
-  };
-}
-
-function dumpAll(): string {
-  return [...daemons.values()].map((d) => d.dump()).join('\n');
-}
+const onlyHolder = (name: string) => () => lab.holdersAre(VIP, [name], ROUTERS);
+const dumpAll = () => lab.dumpAll();
 
 describe('VRRP election on a bridge (3 routers + client)', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'r3', ip4: '10.99.0.3' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, [R1, R2, R3, CLIENT]);
 
   test('election: the highest priority becomes the only master and the client reaches the VIP', async () => {
     startRouter('r2', 100);

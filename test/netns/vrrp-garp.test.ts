@@ -2,11 +2,11 @@
 // master, the same again after garp_master_delay, then garp_master_refresh_repeat every
 // garp_master_refresh; and garp_lower_prio_repeat packets when a master hears a lower-priority
 // advert (here injected from the client namespace through our own transport).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Lab, conf, instanceBlock, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { CLIENT, Lab, R1, conf, instanceBlock, labSuite, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 import { SocketTransport } from '../../src/vrrp/socket-transport.ts';
 import { encodeAdvert } from '../../src/vrrp/packet.ts';
 import { ip as ipBytes } from '../../src/vrrp/addr.ts';
@@ -23,18 +23,10 @@ function garpsFrom(mac: string): number {
 }
 
 describe('gratuitous ARP schedule', { skip: spawnSync('sh', ['-c', 'command -v tshark && command -v tcpdump'], { stdio: 'ignore' }).status === 0 ? false : 'needs tshark and tcpdump' }, () => {
+  labSuite(lab, [R1, CLIENT]);
   before(async () => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
     cap = lab.spawnIn('c', 'tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-w', pcap(), 'arp']);
     await sleep(300);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('repeat on becoming master, again after garp_master_delay, then every garp_master_refresh', async () => {

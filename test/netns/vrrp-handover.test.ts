@@ -2,30 +2,19 @@
 // but keeps its VIP until the new master's gratuitous ARP is seen, so at no moment does no router hold
 // the VIP; without a peer it gives up after master_down_interval. KATS_HANDOVER=0 restores
 // keepalived's release-at-once.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const START_MS = 8000;
 const lab = new Lab('katsho');
 const ds: Daemon[] = [];
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
-const only = (n: string) => () => lab.holders(VIP, ['r1', 'r2']).join() === n;
+const dumpAll = () => lab.dumpAll();
+const only = (n: string) => () => lab.holdersAre(VIP, [n]);
 
 describe('graceful handover', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, ROUTERS_AND_CLIENT);
 
   test('the old master keeps the VIP until the new master advertises: no moment without a holder', async () => {
     const d1 = lab.start('r1', conf(instanceBlock({ priority: 150 })));

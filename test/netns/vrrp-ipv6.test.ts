@@ -1,32 +1,17 @@
 // VRRPv3 over IPv6 (RFC 5798 §5.1.2): adverts to ff02::12 from the link-local address with hop
 // limit 255, the VIP added without DAD, unsolicited neighbour advertisements moving the client.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP6 = '2001:db8:99::100';
 const START_MS = 8000;
-const lab = new Lab('katsv6');
 const ds: Daemon[] = [];
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
-const only = (n: string) => () => lab.holders(VIP6, ['r1', 'r2']).join() === n;
 
 describe('VRRPv3 over IPv6', () => {
-  before(() => {
-    lab.setup(
-      [
-        { name: 'r1', ip4: '10.99.0.1', ip6: '2001:db8:99::1' },
-        { name: 'r2', ip4: '10.99.0.2', ip6: '2001:db8:99::2' },
-        { name: 'c', ip4: '10.99.0.9', ip6: '2001:db8:99::9' },
-      ],
-      { ipv6: true },
-    );
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  const lab = labSuite('katsv6', ROUTERS_AND_CLIENT, { ipv6: true });
+  const dumpAll = () => lab.dumpAll();
+  const only = (n: string) => () => lab.holdersAre(VIP6, [n]);
 
   test('election over ff02::12, the VIP is usable at once and the client reaches it', async () => {
     ds.push(lab.start('r1', conf(instanceBlock({ priority: 150, vips: [`${VIP6}/64`] }))));

@@ -1,47 +1,30 @@
 // Notify scripts (argv only: the state script gets only its configured arguments, `notify` gets
 // INSTANCE name STATE priority appended, nothing goes through a shell) and the notify FIFO lines
 // (`INSTANCE "VI_1" MASTER 150`), as keepalived writes them.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, NotifyFifo, R1, conf, instanceBlock, labSuite, waitFor, type Daemon } from '../lib/lab.ts';
 
 const START_MS = 8000;
 const lab = new Lab('katsnt');
 let d: Daemon;
-let fifoFd: number | undefined;
-let fifoText = '';
+let fifo: NotifyFifo | undefined;
 const out = () => join(lab.dir, 'notify.out');
 const pwned = () => join(lab.dir, 'pwned');
 const lines = () => (existsSync(out()) ? readFileSync(out(), 'utf8').split('\n').filter(Boolean) : []);
-function readFifo(): string {
-  const buf = Buffer.alloc(4096);
-  for (;;) {
-    let n = 0;
-    try {
-      n = readSync(fifoFd!, buf, 0, buf.length, null);
-    } catch {
-      break; // EAGAIN: nothing more now
-    }
-    if (n <= 0) break;
-    fifoText += buf.subarray(0, n).toString('utf8');
-  }
-  return fifoText;
-}
+const readFifo = () => fifo!.read();
 
 describe('notify scripts and the notify FIFO', () => {
+  labSuite(lab, [R1], { beforeClose: () => fifo?.close() });
   before(() => {
-    lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]);
     const script = join(lab.dir, 'n.sh');
     writeFileSync(script, `#!/bin/sh\nprintf '%s|' "$@" >> ${out()}\necho >> ${out()}\n`);
     chmodSync(script, 0o755);
-    const fifo = join(lab.dir, 'vrrp.fifo');
-    spawnSync('mkfifo', [fifo]);
-    fifoFd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    fifo = new NotifyFifo(join(lab.dir, 'vrrp.fifo'));
     const text = conf(
-      ['global_defs {', `  vrrp_notify_fifo ${fifo}`, '}'].join('\n'),
+      ['global_defs {', `  vrrp_notify_fifo ${fifo.path}`, '}'].join('\n'),
       instanceBlock({
         priority: 150,
         extra: [
@@ -53,12 +36,6 @@ describe('notify scripts and the notify FIFO', () => {
       }),
     );
     d = lab.start('r1', text);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    if (fifoFd !== undefined) closeSync(fifoFd);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('state scripts get only their own arguments; notify gets INSTANCE name STATE priority', async () => {
@@ -73,11 +50,11 @@ describe('notify scripts and the notify FIFO', () => {
   });
 
   test('the FIFO gets keepalived lines for every transition, STOP included', async () => {
-    assert.ok(await waitFor(() => readFifo().includes('INSTANCE "VI_1" MASTER 150\n'), 2000), fifoText);
-    assert.ok(fifoText.startsWith('INSTANCE "VI_1" BACKUP 150\n'), fifoText);
+    assert.ok(await waitFor(() => readFifo().includes('INSTANCE "VI_1" MASTER 150\n'), 2000), fifo!.text);
+    assert.ok(fifo!.text.startsWith('INSTANCE "VI_1" BACKUP 150\n'), fifo!.text);
     d.signal('SIGTERM');
     assert.ok(await d.waitExit(5000), d.dump());
-    assert.ok(await waitFor(() => readFifo().includes('INSTANCE "VI_1" STOP 150\n'), 2000), fifoText);
+    assert.ok(await waitFor(() => readFifo().includes('INSTANCE "VI_1" STOP 150\n'), 2000), fifo!.text);
     assert.ok(await waitFor(() => lines().includes('stop-only|') && lines().includes('generic|INSTANCE|VI_1|STOP|150|'), 3000), lines().join('\n'));
   });
 });

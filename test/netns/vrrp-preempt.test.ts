@@ -1,9 +1,9 @@
 // Preemption semantics on the wire (keepalived.md §2.5): nopreempt holds across a restart of the
 // higher-priority router and across its interface going down and up (no failback);
 // preempt_delay holds the takeover back, then preempts. VRRPv3, 100 ms adverts.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const START_MS = 8000;
@@ -11,30 +11,16 @@ const MDI_HIGH = mdiMs(0.1, 150);
 const FAILOVER_MS = mdiMs(0.1, 100) + 5000;
 
 const lab = new Lab('katspr');
-const started: Daemon[] = [];
 
 function router(name: string, priority: number, extra: string[]): Daemon {
-  const d = lab.start(name, conf(instanceBlock({ priority, extra })));
-  started.push(d);
-  return d;
+  return lab.start(name, conf(instanceBlock({ priority, extra })));
 }
 
-const only = (name: string) => () => lab.holders(VIP, ['r1', 'r2']).join() === name;
-const dumpAll = () => started.map((d) => d.dump()).join('\n');
+const only = (name: string) => () => lab.holdersAre(VIP, [name]);
+const dumpAll = () => lab.dumpAll();
 
 describe('preemption (nopreempt, preempt_delay)', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, ROUTERS_AND_CLIENT);
 
   test('nopreempt: a restarted higher-priority router does not take the VIP back', async () => {
     const r2 = router('r2', 100, ['nopreempt']);

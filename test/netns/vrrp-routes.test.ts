@@ -3,9 +3,9 @@
 // crashed run's leftovers are removed at the next start; static_routes / static_rules are on every
 // router from start to stop (keepalived's stop_vrrp clears them). Checked with iproute2 (`ip route show
 // table N`, `ip rule`), an independent reader of the kernel's tables.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, sh, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sh, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const START_MS = 8000;
@@ -82,22 +82,11 @@ function nothing(host: string): boolean {
 
 function dumpAll(): string {
   const tables = ['r1', 'r2'].map((h) => `--- ${h} ---\n${sh('ip', ['-n', lab.host(h).ns, 'route', 'show', 'table', 'all'], { allowFail: true })}\n${sh('ip', ['-n', lab.host(h).ns, 'rule'], { allowFail: true })}`);
-  return [...tables, ...[...daemons.values()].map((d) => d.dump())].join('\n');
+  return [...tables, lab.dumpAll()].join('\n');
 }
 
 describe('virtual_routes / virtual_rules follow MASTER, static ones stay from start to stop (2 routers + client)', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, ROUTERS_AND_CLIENT);
 
   test('the master installs every route and rule with our protocol marker; the backup none', async () => {
     startRouter('r2', 100);

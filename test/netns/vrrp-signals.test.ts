@@ -1,11 +1,11 @@
 // The daemon's signals and flags beyond start/stop: SIGUSR1 / SIGUSR2 / SIGRTMIN+2 dumps
 // (keepalived.data / keepalived.stats / keepalived.json), a second daemon refused while the pid file names a live one, and -V
 // (--dont-release-vrrp) leaving the VIPs at exit.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab, conf, instanceBlock, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, R1, conf, instanceBlock, labSuite, waitFor, type Daemon } from '../lib/lab.ts';
 import { SIGRTMIN } from '../../src/native/signals.ts';
 
 const VIP = '10.99.0.100';
@@ -13,14 +13,7 @@ const lab = new Lab('katssi');
 let d: Daemon;
 
 describe('daemon signals and flags', () => {
-  before(() => {
-    lab.setup([{ name: 'r1', ip4: '10.99.0.1' }]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, [R1]);
 
   test('SIGUSR2 writes keepalived.stats and SIGUSR1 keepalived.data to --dump-dir', async () => {
     d = lab.start('r1', conf(instanceBlock({ priority: 150 })), ['--dump-dir', lab.dir]);

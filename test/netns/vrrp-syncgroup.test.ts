@@ -1,11 +1,9 @@
 // vrrp_sync_group: two instances move together (keepalived vrrp_sync.c): a fault in one member
 // faults the other, both VIPs go to the peer, and both come back together.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { Lab, conf, instanceBlock, ip, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, NotifyFifo, ROUTERS_AND_CLIENT, conf, instanceBlock, ip, labSuite, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP1 = '10.99.0.100';
 const VIP2 = '10.99.0.101';
@@ -13,25 +11,11 @@ const START_MS = 8000;
 const MOVE_MS = mdiMs(0.1, 100) + 5000;
 const lab = new Lab('katssg');
 const ds: Daemon[] = [];
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
+const dumpAll = () => lab.dumpAll();
 const both = (n: string) => () => lab.holders(VIP1, ['r1', 'r2']).join() === n && lab.holders(VIP2, ['r1', 'r2']).join() === n;
 
-let fifoFd: number | undefined;
-let fifoText = '';
-function readFifo(): string {
-  const buf = Buffer.alloc(4096);
-  for (;;) {
-    let n = 0;
-    try {
-      n = readSync(fifoFd!, buf, 0, buf.length, null);
-    } catch {
-      break;
-    }
-    if (n <= 0) break;
-    fifoText += buf.subarray(0, n).toString('utf8');
-  }
-  return fifoText;
-}
+let fifo: NotifyFifo | undefined;
+const readFifo = () => fifo!.read();
 
 function groupConf(priority: number, trackVi2: boolean, fifo?: string): string {
   return conf(
@@ -43,24 +27,13 @@ function groupConf(priority: number, trackVi2: boolean, fifo?: string): string {
 }
 
 describe('sync group of two instances', () => {
+  labSuite(lab, ROUTERS_AND_CLIENT, { beforeClose: () => fifo?.close() });
   before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
     const ns = lab.host('r1').ns;
     ip('-n', ns, 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1');
     ip('-n', ns, 'link', 'set', 'trk1', 'up');
     ip('-n', ns, 'link', 'set', 'trk0', 'up');
-    spawnSync('mkfifo', [join(lab.dir, 'g.fifo')]);
-    fifoFd = openSync(join(lab.dir, 'g.fifo'), constants.O_RDWR | constants.O_NONBLOCK);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    if (fifoFd !== undefined) closeSync(fifoFd);
-    lab.close();
-    lab.cleanupDir();
+    fifo = new NotifyFifo(join(lab.dir, 'g.fifo'));
   });
 
   test('both instances become master on the same router', async () => {
@@ -68,7 +41,7 @@ describe('sync group of two instances', () => {
     ds.push(lab.start('r2', groupConf(100, false)));
     assert.ok(await waitFor(both('r1'), START_MS), dumpAll());
     assert.ok(await ds[0].waitLine(/VRRP_Group\(G1\) Syncing instances to MASTER state/, 1000), ds[0].dump());
-    assert.ok(await waitFor(() => readFifo().includes('GROUP "G1" MASTER 0\n'), 2000), fifoText);
+    assert.ok(await waitFor(() => readFifo().includes('GROUP "G1" MASTER 0\n'), 2000), fifo!.text);
   });
 
   test('a fault in one member faults the other: both VIPs move to the peer, and come back together', async () => {
@@ -80,6 +53,6 @@ describe('sync group of two instances', () => {
     ip('-n', ns, 'link', 'set', 'trk0', 'up');
     assert.ok(await waitFor(both('r1'), MOVE_MS + 2000), dumpAll());
     assert.ok(lab.ping('c', VIP1, 1) && lab.ping('c', VIP2, 1));
-    assert.ok(readFifo().includes('GROUP "G1" FAULT 0\n'), fifoText);
+    assert.ok(readFifo().includes('GROUP "G1" FAULT 0\n'), fifo!.text);
   });
 });

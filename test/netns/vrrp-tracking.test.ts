@@ -2,19 +2,19 @@
 // example of keepalived's docs and blogs, seeds/002) moves the VIP when it fails on the master and
 // back when it recovers; track_interface unweighted (FAULT) and weighted (priority change);
 // track_file (value x weight).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab, conf, instanceBlock, ip, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, ip, labSuite, mdiMs, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const START_MS = 8000;
 const MOVE_MS = mdiMs(0.1, 90) + 5000;
 const lab = new Lab('katstr');
 const ds: Daemon[] = [];
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
-const only = (n: string) => () => lab.holders(VIP, ['r1', 'r2']).join() === n;
+const dumpAll = () => lab.dumpAll();
+const only = (n: string) => () => lab.holdersAre(VIP, [n]);
 const okFile = (h: string) => join(lab.dir, `${h}.ok`);
 
 function scriptConf(host: string, priority: number): string {
@@ -26,20 +26,11 @@ function scriptConf(host: string, priority: number): string {
 }
 
 describe('track_script and track_interface', () => {
+  labSuite(lab, ROUTERS_AND_CLIENT);
   before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
     const check = join(lab.dir, 'chk.sh');
     writeFileSync(check, '#!/bin/sh\n# stands for `killall -0 nginx`: succeeds while the flag file exists\ntest -e "$1"\n');
     chmodSync(check, 0o755);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
   });
 
   test('a +2 track_script on priorities 91/90 moves the VIP when it fails and back when it recovers', async () => {

@@ -1,34 +1,22 @@
 // Unicast VRRP (keepalived unicast_src_ip + unicast_peer): adverts go to the peers only, and
 // adverts from anyone who is not a configured peer are dropped.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, conf, instanceBlock, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
+import { CLIENT, Lab, R1, R2, R3, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const START_MS = 8000;
 const lab = new Lab('katsuc');
 const ds: Daemon[] = [];
-const dumpAll = () => ds.map((d) => d.dump()).join('\n');
-const only = (n: string) => () => lab.holders(VIP, ['r1', 'r2', 'r3']).join() === n;
+const dumpAll = () => lab.dumpAll();
+const only = (n: string) => () => lab.holdersAre(VIP, [n]);
 
 function uc(priority: number, src: string, peers: string[]): string {
   return conf(instanceBlock({ priority, extra: [`unicast_src_ip ${src}`, 'unicast_peer {', ...peers.map((p) => `  ${p}`), '}'] }));
 }
 
 describe('unicast VRRP', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'r3', ip4: '10.99.0.3' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, [R1, R2, R3, CLIENT]);
 
   test('two unicast peers elect one master and fail over', async () => {
     ds.push(lab.start('r1', uc(150, '10.99.0.1', ['10.99.0.2'])));

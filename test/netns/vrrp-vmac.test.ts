@@ -3,12 +3,11 @@
 // holds the VIP on it and sends its adverts from it; the client's ARP entry for the VIP is the
 // virtual MAC, and stays the same MAC across a failover; a stopped router deletes its VMAC.
 // Checked with iproute2 (`ip -d link`, `ip neigh`) and ping from the client.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Lab, conf, instanceBlock, mdiMs, sh, waitFor, type Daemon } from '../lib/lab.ts';
+import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sh, waitFor, type Daemon, type Keepalived } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const VMAC = '00:00:5e:00:01:33';
@@ -41,22 +40,11 @@ function sysctl(host: string, dev: string, key: string): string {
 
 function dumpAll(): string {
   const links = ['r1', 'r2'].map((h) => `--- ${h} ---\n${sh('ip', ['-n', lab.host(h).ns, '-d', 'addr'], { allowFail: true })}`);
-  return [...links, ...[...daemons.values()].map((d) => d.dump())].join('\n');
+  return [...links, lab.dumpAll()].join('\n');
 }
 
 describe('use_vmac: the VIP lives on a macvlan with the virtual MAC (2 routers + client)', () => {
-  before(() => {
-    lab.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await lab.stopAll(3000);
-    lab.close();
-    lab.cleanupDir();
-  });
+  labSuite(lab, ROUTERS_AND_CLIENT);
 
   test('both routers make vrrp.51 (macvlan private, virtual MAC); the master holds the VIP there', async () => {
     startRouter('r2', 100);
@@ -165,43 +153,12 @@ const haveKeepalived = spawnSync('sh', ['-c', 'command -v keepalived'], { stdio:
 describe('use_vmac interop with keepalived 2.2.7', { skip: haveKeepalived ? false : 'keepalived not installed' }, () => {
   const kl = new Lab('katsvk');
   const ours: Daemon[] = [];
-  let ka: ChildProcess | undefined;
-  const kaLines: string[] = [];
-  const dump = () => [...ours.map((d) => d.dump()), `--- keepalived log ---\n${kaLines.join('\n')}`].join('\n');
-  const kaCount = (re: RegExp) => kaLines.filter((l) => re.test(l)).length;
+  let ka: Keepalived | undefined;
+  const dump = () => [kl.dumpAll(), ka?.dump() ?? ''].join('\n');
+  const kaCount = (re: RegExp) => ka?.count(re) ?? 0;
+  const startKa = (priority: number) => (ka = kl.startKeepalived('r2', conf(instanceBlock({ priority, vrid: 51, vips: [`${VIP}/24`], extra: ['use_vmac'] }))));
 
-  function startKa(priority: number): void {
-    const file = join(kl.dir, 'ka.conf');
-    writeFileSync(file, conf(instanceBlock({ priority, vrid: 51, vips: [`${VIP}/24`], extra: ['use_vmac'] })));
-    const d = kl.dir;
-    ka = kl.spawnIn('r2', 'keepalived', ['-n', '-l', '-D', '-G', '-f', file, '--vrrp', '-p', `${d}/ka.pid`, '-r', `${d}/ka-vrrp.pid`, '-c', `${d}/ka-chk.pid`]);
-    const on = (b: Buffer) => kaLines.push(...b.toString('utf8').split('\n').filter(Boolean));
-    ka.stdout?.on('data', on);
-    ka.stderr?.on('data', on);
-  }
-
-  async function stopKa(): Promise<void> {
-    const p = ka;
-    if (!p?.pid || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    process.kill(p.pid, 'SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (p.exitCode === null) process.kill(-p.pid, 'SIGKILL');
-  }
-
-  before(() => {
-    kl.setup([
-      { name: 'r1', ip4: '10.99.0.1' },
-      { name: 'r2', ip4: '10.99.0.2' },
-      { name: 'c', ip4: '10.99.0.9' },
-    ]);
-  });
-  after(async () => {
-    await kl.stopAll(3000);
-    await stopKa();
-    kl.close();
-    kl.cleanupDir();
-  });
+  labSuite(kl, ROUTERS_AND_CLIENT);
 
   test('ours (150) and keepalived (100), both with use_vmac: one master, same VMAC on both, client ARP = VMAC', async () => {
     startKa(100);
@@ -239,26 +196,10 @@ describe('use_vmac interop with keepalived 2.2.7', { skip: haveKeepalived ? fals
 describe('use_vmac over IPv6', () => {
   const VIP6 = '2001:db8:99::100';
   const VMAC6 = '00:00:5e:00:02:33';
-  const l6 = new Lab('katsvs');
+  const l6 = labSuite('katsvs', ROUTERS_AND_CLIENT, { ipv6: true });
   const ds: Daemon[] = [];
-  const dump = () => ds.map((d) => d.dump()).join('\n');
+  const dump = () => l6.dumpAll();
   const has = (h: string, dev: string) => l6.addrs(h, dev).some((a) => a.local === VIP6);
-
-  before(() => {
-    l6.setup(
-      [
-        { name: 'r1', ip4: '10.99.0.1', ip6: '2001:db8:99::1' },
-        { name: 'r2', ip4: '10.99.0.2', ip6: '2001:db8:99::2' },
-        { name: 'c', ip4: '10.99.0.9', ip6: '2001:db8:99::9' },
-      ],
-      { ipv6: true },
-    );
-  });
-  after(async () => {
-    await l6.stopAll(3000);
-    l6.close();
-    l6.cleanupDir();
-  });
 
   test('one master with the VIP on vrrp.51 (IPv6 virtual MAC); the client reaches it through the virtual MAC', async () => {
     ds.push(l6.start('r1', conf(instanceBlock({ priority: 150, vrid: 51, vips: [`${VIP6}/64`], extra: ['use_vmac'] }))));
