@@ -166,7 +166,9 @@ export type VrrpEvent =
   | { type: 'stop'; now: number; handover?: boolean }
   | { type: 'sync'; now: number; directive: SyncDirective }
   /** Another host announced one of our VIPs (gratuitous ARP / unsolicited NA) while we hand over. */
-  | { type: 'vips_claimed'; now: number };
+  | { type: 'vips_claimed'; now: number }
+  /** A reload changed only `priority` (1..254 on both sides): keep the state, take the new base. */
+  | { type: 'base_priority'; now: number; priority: number; trackers: readonly TrackerState[] };
 
 export type VrrpAction =
   /** Send one advert now (priority 0 = "master leaving"). */
@@ -312,6 +314,8 @@ function dispatch(ctx: Ctx, ev: VrrpEvent): void {
       return onStop(ctx, ev.now, ev.handover === true);
     case 'sync':
       return onSync(ctx, ev.now, ev.directive);
+    case 'base_priority':
+      return onBasePriority(ctx, ev.now, ev.priority, ev.trackers);
     case 'vips_claimed':
       if (ctx.s.state === 'STOP' && ctx.s.vipsHeld) {
         finishHandover(ctx, `(${name(ctx)}) new master's gratuitous ARP/NA seen, releasing VIPs`);
@@ -639,6 +643,26 @@ function onTimer(ctx: Ctx, now: number, kind: TimerKind, token: number): void {
   }
 }
 
+
+/**
+ * SIGHUP with a new `priority` only: keepalived re-reads the file and restores each instance's
+ * state (restore_vrrp_state), so a master stays master and announces its new priority in its next
+ * advert, and a backup's pending master-down timer follows the new skew. Restarting the instance
+ * instead (priority 0, VIPs released) would fail over on every priority edit. The address owner
+ * (255) has other rules and is never changed in place (the runtime restarts it).
+ */
+function onBasePriority(ctx: Ctx, now: number, priority: number, trackers: readonly TrackerState[]): void {
+  const s = ctx.s;
+  if (priority === s.config.basePriority || priority < 1 || priority > 254 || s.config.basePriority === 255) return;
+  log(ctx, `(${name(ctx)}) base priority changed from ${s.config.basePriority} to ${priority} by reload`);
+  s.config = { ...s.config, basePriority: priority };
+  s.basePriority = priority;
+  if (s.state === 'INIT' || s.state === 'STOP') {
+    s.effectivePriority = effectivePriority(priority, trackers).effectivePriority;
+    return;
+  }
+  onTrackers(ctx, now, trackers);
+}
 
 function onTrackers(ctx: Ctx, now: number, trackers: readonly TrackerState[]): void {
   const s = ctx.s;

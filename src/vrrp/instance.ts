@@ -93,7 +93,7 @@ type FaultHook = (instance: string, ev: VrrpEvent) => void;
 
 export class InstanceRunner {
   readonly name: string;
-  readonly setup: InstanceSetup;
+  setup: InstanceSetup;
   readonly ports: InstancePorts;
   state: InstanceState;
   readonly drops: DropCounters = newDropCounters();
@@ -142,6 +142,13 @@ export class InstanceRunner {
   }
 
   /** Sets one tracker's result (track_script, weighted track_interface ...). */
+  /** A reload changed only the base priority: keep state and VIPs (fsm.ts onBasePriority). */
+  setBasePriority(priority: number): void {
+    // A later reset starts from the new priority too.
+    this.setup = { ...this.setup, config: { ...this.setup.config, basePriority: priority } };
+    this.handle({ type: 'base_priority', now: this.ports.clock.now(), priority, trackers: [...this.#trackers.values()] });
+  }
+
   setTracker(t: TrackerState): void {
     const prev = this.#trackers.get(t.name);
     if (prev && prev.ok === t.ok && prev.weight === t.weight && prev.reverse === t.reverse) return;

@@ -161,9 +161,17 @@ export class VrrpRuntime {
     const sameGlobals = sameJson(old.globalDefs, next.globalDefs) && sameJson(old.vrrpScripts, next.vrrpScripts);
     const groupOf = (m: Model, name: string) => m.vrrpSyncGroups.find((sg) => sg.group.includes(name));
     const unchanged = new Set<string>();
+    // Changed only in `priority` (never to or from 255, the owner's rules differ): kept in place.
+    const reprioritised = new Map<string, number>();
+    const withoutPriority = (i: VrrpInstance) => ({ ...i, priority: 0 });
     for (const inst of next.vrrpInstances) {
       const prev = old.vrrpInstances.find((i) => i.name === inst.name);
-      if (prev && this.runners.has(inst.name) && sameGlobals && sameJson(prev, inst) && sameJson(groupOf(old, inst.name), groupOf(next, inst.name))) unchanged.add(inst.name);
+      if (!prev || !this.runners.has(inst.name) || !sameGlobals || !sameJson(groupOf(old, inst.name), groupOf(next, inst.name))) continue;
+      if (sameJson(prev, inst)) unchanged.add(inst.name);
+      else if (prev.priority !== 255 && inst.priority !== 255 && sameJson(withoutPriority(prev), withoutPriority(inst))) {
+        unchanged.add(inst.name);
+        reprioritised.set(inst.name, inst.priority);
+      }
     }
     // A sync group moves together: if one member changes, restart all of its members.
     for (const sg of next.vrrpSyncGroups) if (sg.group.some((m) => !unchanged.has(m))) for (const m of sg.group) unchanged.delete(m);
@@ -191,6 +199,7 @@ export class VrrpRuntime {
     const fresh = next.vrrpInstances.filter((i) => !unchanged.has(i.name));
     await this.#ensureNotifier();
     if (staticChanged) await this.#staticRoutes('add', next);
+    for (const [name, priority] of reprioritised) this.runners.get(name)?.setBasePriority(priority);
     await this.#startInstances(fresh, false);
     await this.#startTracks();
     return { kept: [...unchanged], stopped, started: fresh.map((i) => i.name).filter((n) => this.runners.has(n)) };
