@@ -17,8 +17,10 @@ export type ControlHandler = (req: ControlRequest) => Promise<ControlReply> | Co
 const MAX_REQUEST = 64 * 1024;
 
 export async function startControlServer(path: string, handler: ControlHandler): Promise<Server> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  chmodSync(dirname(path), 0o700);
+  // A directory we create is root-only (0700; mkdir's mode is filtered by the umask, hence the
+  // chmod). An existing one is left as it is: the socket may live in /run or /tmp, whose modes
+  // are not ours to change; the socket's own 0600 below is what refuses other users.
+  if (mkdirSync(dirname(path), { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dirname(path), 0o700);
   if (existsSync(path)) rmSync(path, { force: true });
   const server = createServer((sock) => {
     let buf = '';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startControlServer, controlRequest } from '../../../src/obs/control.ts';
@@ -36,4 +36,18 @@ test('a handler that throws yields an error reply, and a missing daemon a clear 
   assert.equal(gone.ok, false);
   assert.match(gone.ok ? '' : gone.error, /not running/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('an existing directory keeps its mode (a socket in /tmp or /run must not chmod them)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kats-ctl-'));
+  chmodSync(dir, 0o1777);
+  const path = join(dir, 'c.sock');
+  const server = await startControlServer(path, () => ({ ok: true, data: null }));
+  try {
+    assert.equal(statSync(dir).mode & 0o7777, 0o1777);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
