@@ -64,7 +64,7 @@ export async function benchLvs(opts: { services?: number; dests?: number; delayL
   const mc = get('manager path: cold');
   const mf = get('manager path: 10% fail');
   console.log(
-    `ours, manager path alone in-process (no checkers; state -> wanted -> dump+reconcile+apply): cold ${ms(mc?.ms)} (${mc?.ops} ops; config load ${ms(mc?.loadMs as number)}), 10% fail ${ms(mf?.ms)} (${mf?.ops} ops)`,
+    `ours, manager path alone in-process (no checkers; state -> wanted -> reconcile against the applied table -> apply): cold ${ms(mc?.ms)} (${mc?.ops} ops; config load ${ms(mc?.loadMs as number)}), 10% fail ${ms(mf?.ms)} (${mf?.ops} ops); whole-table kernel reads ${mf?.reads ?? '?'}`,
   );
   console.log(`table read by polling ipvsadm -Ln every 100 ms (one read took ~${oc?.pollMs ?? '?'} ms cold / ~${of?.pollMs ?? '?'} ms after: the resolution); VM total ${(r.durationMs / 1000).toFixed(1)} s`);
 }

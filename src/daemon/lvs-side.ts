@@ -91,6 +91,8 @@ export class LvsSide {
       // global_defs lvs_flush: start from an empty table.
       try {
         await ipvs.flush();
+        // The manager diffs against the table as last applied: it must not trust a read from before the flush.
+        side.manager?.resync();
       } catch (e) {
         o.log.error(`IPVS: lvs_flush failed: ${(e as Error).message}`);
       }

@@ -284,6 +284,25 @@ export class IpvsClient {
     return { services: services.map((service, i) => ({ service, dests: dests[i] })) };
   }
 
+  /**
+   * Only the services named (those absent are left out): GET_SERVICE then a destination dump for
+   * each. For the few services an LVS pass must see fresh without reading the whole table.
+   */
+  async getTableOf(keys: ServiceKey[], opts: codec.DecodeOptions = {}): Promise<IpvsTable<Service, Destination>> {
+    const services: IpvsTable<Service, Destination>['services'] = [];
+    for (const key of keys) {
+      let service: Service;
+      try {
+        service = await this.getService(key);
+      } catch (e) {
+        if ((e as IpvsError).code === 'ESRCH') continue;
+        throw e;
+      }
+      services.push({ service, dests: await this.getDests(service, opts) });
+    }
+    return { services };
+  }
+
   // ---------------------------------------------------------------- sync daemon
 
   async startDaemon(d: DaemonConfig): Promise<void> {

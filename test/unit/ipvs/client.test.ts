@@ -105,3 +105,28 @@ test('apply: one result per op, in order; encode errors never reach the kernel; 
   assert.ok(sent.every((s) => s.flags === 0 && s.type === FAMILY));
   assert.deepEqual(await c.apply([]), []);
 });
+
+test('getTableOf reads just the services named, leaving out those the kernel does not have (ESRCH)', async () => {
+  const sent: Sent[] = [];
+  const inner = fakeTransport({ 4: [golden('reply-service-tcp4.hex')], 8: [golden('reply-dest.hex')] }, sent);
+  // GET_SERVICE answers for 10.0.0.1 only; any other service is refused as the kernel does.
+  const transport: IpvsTransport = {
+    ...inner,
+    request: async (type, flags, payload) => {
+      if (payload[0] === 4 && !payload.includes(Buffer.from([10, 0, 0, 1]))) throw new NetlinkError({ errno: 3, requestType: type });
+      return inner.request(type, flags, payload);
+    },
+  };
+  const c = IpvsClient.fromTransport(transport, FAMILY);
+  const t = await c.getTableOf([svc, { ...svc, address: '10.0.0.9' }], { stats: false });
+  assert.deepEqual(t.services.map((s) => s.service.address), ['10.0.0.1']);
+  assert.equal(t.services[0].dests[0].weight, 70000);
+  // One GET_SERVICE (not a dump) and one destination dump for the service present.
+  assert.deepEqual(sent, [
+    { type: FAMILY, flags: 0, cmd: 4 },
+    { type: FAMILY, flags: NLM_F_DUMP, cmd: 8 },
+  ]);
+  // Any other refusal is an error of the read.
+  const denied = IpvsClient.fromTransport({ ...inner, request: async (type) => Promise.reject(new NetlinkError({ errno: 1, requestType: type })) }, FAMILY);
+  await assert.rejects(denied.getTableOf([svc]), (e: unknown) => e instanceof IpvsError && e.code === 'EPERM');
+});
