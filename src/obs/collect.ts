@@ -248,7 +248,7 @@ export function toMetricFamilies(s: StatusSnapshot): MetricFamily[] {
   if (s.ipvs.counters) {
     fams.push({
       name: 'keepalived_ts_ipvs_manager_total',
-      help: 'IPVS manager counters (syncs, ops, failedOps, repairs)',
+      help: 'IPVS manager counters (syncs, ops, failedOps, repairs: reads that found drift, reads: whole-table kernel reads, resyncs)',
       type: 'counter',
       samples: Object.entries(s.ipvs.counters).map(([kind, v]) => ({ labels: { kind }, value: v })),
     });
