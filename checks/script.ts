@@ -22,7 +22,8 @@
 //    group) or others, directories with the sticky bit excepted; with enable_script_security an
 //    unsafe script is refused (reason insecure), without it the run goes ahead with a warning.
 //  * stdout/stderr are not captured (/dev/null): megabytes of output neither block nor grow memory.
-import { execa } from 'execa';
+// execa (~100 modules, ~20 MB of RSS) is loaded by the first script run, not at start-up.
+let execaModule: Promise<typeof import('execa')> | undefined;
 import { lstatSync, openSync, readSync, closeSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import type { ProbeResult } from './types.ts';
@@ -309,6 +310,7 @@ export async function probeScript(target: string | string[] | PreparedScript, op
     return result(false, 'not_found', (err as Error).message, start);
   }
   if (prep.refused) return result(false, prep.refused.reason, prep.refused.detail, start);
+  const { execa } = await (execaModule ??= import('execa'));
   if (signal?.aborted) return result(false, abortReason(signal), 'aborted before start', start);
 
   const env: Record<string, string> = {};

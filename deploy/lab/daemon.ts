@@ -18,9 +18,15 @@ export const keepalivedDaemon: DaemonKind = {
   argv: (conf, run) => ['keepalived', '-n', '-l', '-D', '-G', '--vrrp', '-f', conf, '-p', join(run, 'ka.pid'), '-r', join(run, 'vrrp.pid'), '-c', join(run, 'chk.pid')],
 };
 
+/**
+ * Node flags for the daemon, the same as its shebang and the systemd unit (why: src/cli/bin.js):
+ * a small young generation, and V8's optimising tiers off until a health-check side needs them.
+ */
+export const daemonNodeFlags = ['--max-semi-space-size=2', '--no-opt', '--no-maglev'];
+
 export const oursDaemon: DaemonKind = {
   name: 'keepalived-ts',
-  argv: (conf, run) => [join(repo, 'node_modules/.bin/node'), join(repo, 'src/cli/bin.js'), '-n', '-l', '-D', '-f', conf, '-p', join(run, 'kats.pid'), '--control-socket', join(run, 'ctl.sock'), '--log-format', 'keepalived'],
+  argv: (conf, run) => [join(repo, 'node_modules/.bin/node'), ...daemonNodeFlags, join(repo, 'src/cli/bin.js'), '-n', '-l', '-D', '-f', conf, '-p', join(run, 'kats.pid'), '--control-socket', join(run, 'ctl.sock'), '--log-format', 'keepalived'],
 };
 
 export interface VrrpBenchConf {

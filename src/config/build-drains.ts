@@ -11,7 +11,7 @@
 // expression (node-cron's grammar, 5 fields or 6 with seconds first), the duration, the time zone,
 // and, for the global_defs form, that the real server or instance exists. The daemon
 // (src/daemon/ops.ts) arms them with node-cron on start and after every reload.
-import cron from 'node-cron';
+import { nodeCron } from '../lib/lazy-cron.ts';
 import type { Diagnostics, Place } from './diagnostics.ts';
 import type { KeptKeyword, Model } from './model.ts';
 import { realServerKey, virtualServerKey } from '../lvs/wanted.ts';
@@ -46,7 +46,7 @@ function badTimezone(tz: string): boolean {
 export function parseScheduleWords(words: readonly string[]): { cron: string; durationS: number; timezone?: string } | string {
   const [expr, durKw, durText, tzKw, tz, ...extra] = words;
   if (expr === undefined) return 'missing the cron expression';
-  if (!cron.validate(expr)) {
+  if (!nodeCron().validate(expr)) {
     const hint = expr.trim().split(/\s+/).length === 1 && durKw !== 'duration' ? ' (quote the expression: "0 2 * * 0")' : '';
     return `invalid cron expression '${expr}'${hint}`;
   }

@@ -9,8 +9,7 @@
 // "cfg-" and a digest of the entry itself). set() is called with the union at start and after
 // every reload: an entry that is still there keeps its cron task and its open window (a reload
 // in the middle of a window does not end it), a removed one is cancelled and its window closed.
-import { createHash } from 'node:crypto';
-import cron from 'node-cron';
+import { nodeCron as lazyCron } from '../lib/lazy-cron.ts';
 import type { ConfigSchedule } from '../config/build-drains.ts';
 
 export interface ScheduleEntry {
@@ -28,7 +27,7 @@ export interface ScheduleEntry {
 export function validateSchedule(e: Omit<ScheduleEntry, 'id'>): string | null {
   if (e.kind !== 'drain' && e.kind !== 'maintenance') return `schedule kind must be drain or maintenance, not '${e.kind}'`;
   if (!e.target) return 'schedule needs a target';
-  if (!cron.validate(e.cron)) return `invalid cron expression '${e.cron}'`;
+  if (!lazyCron().validate(e.cron)) return `invalid cron expression '${e.cron}'`;
   if (!Number.isFinite(e.durationS) || e.durationS <= 0 || e.durationS > 7 * 86400) return `duration must be 1..604800 seconds, not '${e.durationS}'`;
   return null;
 }
@@ -41,7 +40,7 @@ export function validateSchedule(e: Omit<ScheduleEntry, 'id'>): string | null {
 export function configEntries(list: readonly ConfigSchedule[]): ScheduleEntry[] {
   const out = new Map<string, ScheduleEntry>();
   for (const c of list) {
-    const id = `cfg-${createHash('sha256').update(JSON.stringify([c.kind, c.target, c.cron, c.durationS, c.timezone ?? ''])).digest('hex').slice(0, 8)}`;
+    const id = `cfg-${process.getBuiltinModule('node:crypto').createHash('sha256').update(JSON.stringify([c.kind, c.target, c.cron, c.durationS, c.timezone ?? ''])).digest('hex').slice(0, 8)}`;
     if (!out.has(id)) out.set(id, { id, kind: c.kind, target: c.target, cron: c.cron, durationS: c.durationS, ...(c.timezone ? { timezone: c.timezone } : {}), source: c.source });
   }
   return [...out.values()];
@@ -63,7 +62,7 @@ export interface DrainSchedulerOptions {
 }
 
 function nodeCron(expr: string, timezone: string | undefined, name: string, fire: () => void): CronTask {
-  const task = cron.schedule(expr, fire, { timezone, name, noOverlap: false });
+  const task = lazyCron().schedule(expr, fire, { timezone, name, noOverlap: false });
   task.unref();
   return { nextRun: () => task.getNextRun(), destroy: () => void task.destroy() };
 }

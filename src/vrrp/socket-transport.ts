@@ -47,6 +47,12 @@ import {
 interface Member {
   binding: TransportBinding;
   onPacket: PacketHandler;
+  /**
+   * The last send's sockaddr and pktinfo. A master sends to the same group from the same source
+   * every advert_int, so they are built again only when one of them changes, not per advert
+   * (two buffers per advert were a visible share of the daemon's CPU and garbage at 250 instances).
+   */
+  sent?: { ifindex: number; dst: IpBytes; src: IpBytes; sockaddr: Buffer; cmsg: Buffer };
 }
 
 interface IfSocket {
@@ -109,11 +115,13 @@ export class SocketTransport implements VrrpTransport {
     if (!s || !m) return `no socket for ${key}`;
     const b = m.binding;
     try {
-      if (b.family === 4) {
-        s.sock.sendmsg(payload, sockaddrIn(dst), ipPktinfoCmsg(b.ifindex, b.src));
-      } else {
-        s.sock.sendmsg(payload, sockaddrIn6(dst, 0, b.ifindex), ipv6PktinfoCmsg(b.src, b.ifindex));
+      let c = m.sent;
+      if (!c || c.ifindex !== b.ifindex || !ipEquals(c.dst, dst) || !ipEquals(c.src, b.src)) {
+        const sockaddr = b.family === 4 ? sockaddrIn(dst) : sockaddrIn6(dst, 0, b.ifindex);
+        const cmsg = b.family === 4 ? ipPktinfoCmsg(b.ifindex, b.src) : ipv6PktinfoCmsg(b.src, b.ifindex);
+        c = m.sent = { ifindex: b.ifindex, dst: Uint8Array.from(dst), src: Uint8Array.from(b.src), sockaddr, cmsg };
       }
+      s.sock.sendmsg(payload, c.sockaddr, c.cmsg);
       this.#sent++;
       return undefined;
     } catch (e) {
