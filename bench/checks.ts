@@ -21,6 +21,7 @@
 // Options: benchChecks({ rates, warmupS, windowS, engines, detectRuns, detectIntervalMs, fall })
 // or on the command line: node bench/checks.ts --rates 1000,5000 --window-s 15 --warmup-s 5
 //   [--engines haproxy,ts-lite] [--repeat R] [--coalesce-ms MS] [--detect-runs 20] [--detect-interval-ms 1000]
+import { daemonNodeFlags } from '../deploy/lab/daemon.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -334,7 +335,11 @@ ${servers.join('\n')}
 async function runOurs(ns: string, engine: string, n: number, warmupS: number, windowS: number, pin: string[], stubSock: string, nginxPid: number): Promise<Row> {
   const probe = engine === 'ts-undici' ? 'undici' : 'lite';
   const script = join(import.meta.dirname, 'checks-engine.ts');
-  const child = spawn('ip', ['netns', 'exec', ns, ...pin, process.execPath, script, '--rate', String(n), '--probe', probe, '--warmup-s', String(warmupS), '--window-s', String(windowS), '--coalesce-ms', String(coalesceMs)], {
+  // The checker runs with the daemon's own V8 flags (deploy/lab/daemon.ts, as the bin's shebang and
+  // the systemd unit launch it): the young-generation size decides the GC pauses that make p99
+  // lateness. BENCH_ENGINE_NODE_FLAGS replaces them (e.g. '' for Node's defaults, or --trace-gc).
+  const nodeFlags = (process.env.BENCH_ENGINE_NODE_FLAGS ?? daemonNodeFlags.join(' ')).split(/\s+/).filter(Boolean);
+  const child = spawn('ip', ['netns', 'exec', ns, ...pin, process.execPath, ...nodeFlags, script, '--rate', String(n), '--probe', probe, '--warmup-s', String(warmupS), '--window-s', String(windowS), '--coalesce-ms', String(coalesceMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const events: Array<Record<string, unknown>> = [];
@@ -351,7 +356,8 @@ async function runOurs(ns: string, engine: string, n: number, warmupS: number, w
         events.push(e);
         onEvent(e);
       } catch {
-        /* ignore */
+        // not one of the engine's JSON lines (e.g. --trace-gc output): shown when debugging
+        if (process.env.BENCH_ENGINE_DEBUG) console.error(line);
       }
     }
   });
@@ -370,6 +376,7 @@ async function runOurs(ns: string, engine: string, n: number, warmupS: number, w
     await waitEvent('window-start');
     const m = await measure(child.pid!, nginxPid, stubSock, windowS, waitEvent('window-end'));
     const res = await waitEvent('result');
+    if (process.env.BENCH_ENGINE_DEBUG) console.error(JSON.stringify(res));
     const reasons = res.reasons as Record<string, number>;
     const errors = Object.entries(reasons)
       .filter(([k]) => k !== 'ok')

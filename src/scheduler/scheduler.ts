@@ -112,6 +112,8 @@ interface Job {
   /** A watch wake came during a run: run again when it ends. */
   rerun: boolean;
   unwatch?: () => void;
+  /** `() => this.fire(job)`, made once: re-arming every run allocates no new closure. */
+  fireFn: () => void;
   stats: { runs: number; skipped: number; missed: number; timeouts: number; lastLatenessMs: number };
 }
 
@@ -160,6 +162,7 @@ export class Scheduler {
       timingOut: false,
       removed: false,
       rerun: false,
+      fireFn: () => this.fire(job),
       stats: { runs: 0, skipped: 0, missed: 0, timeouts: 0, lastLatenessMs: 0 },
     };
     this.jobs.set(spec.id, job);
@@ -247,7 +250,7 @@ export class Scheduler {
 
   private arm(job: Job): void {
     job.timer?.cancel();
-    job.timer = this.timers.at(job.dueMs, () => this.fire(job));
+    job.timer = this.timers.at(job.dueMs, job.fireFn);
   }
 
   private fire(job: Job): void {

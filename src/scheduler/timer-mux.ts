@@ -10,10 +10,27 @@
 // keeps it bounded.
 import type { Clock, TimerHandle } from '../lib/clock.ts';
 
-interface Entry extends TimerHandle {
+// A class, not an object literal with a `cancel` closure: one allocation per timer instead of
+// two. At 5,000 checks/s each run's timer lives ~1 s (the delay_loop), so everything allocated
+// per timer survives young-generation GCs and is copied by them; fewer objects, shorter pauses.
+class Entry implements TimerHandle {
   at: number;
   seq: number;
   fn: (() => void) | null;
+  private readonly mux: TimerMux;
+
+  constructor(mux: TimerMux, at: number, seq: number, fn: () => void) {
+    this.mux = mux;
+    this.at = at;
+    this.seq = seq;
+    this.fn = fn;
+  }
+
+  cancel(): void {
+    if (this.fn === null) return;
+    this.fn = null;
+    this.mux.cancelled();
+  }
 }
 
 export class TimerMux {
@@ -38,20 +55,16 @@ export class TimerMux {
 
   /** Runs `fn` at clock time `atMs` (or at the next wake-up when that is already past). */
   at(atMs: number, fn: () => void): TimerHandle {
-    const e: Entry = {
-      at: atMs,
-      seq: this.seq++,
-      fn,
-      cancel: () => {
-        if (e.fn === null) return;
-        e.fn = null;
-        this.dead++;
-        if (this.dead > 1024 && this.dead > this.heap.length / 2) this.compact();
-      },
-    };
+    const e = new Entry(this, atMs, this.seq++, fn);
     this.push(e);
     if (!this.firing && this.wakeAt(atMs) < this.armedAt) this.arm();
     return e;
+  }
+
+  /** An entry still in the heap was cancelled (Entry.cancel). */
+  cancelled(): void {
+    this.dead++;
+    if (this.dead > 1024 && this.dead > this.heap.length / 2) this.compact();
   }
 
   after(delayMs: number, fn: () => void): TimerHandle {

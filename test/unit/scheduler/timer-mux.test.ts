@@ -80,3 +80,22 @@ test('clear() cancels everything', () => {
   assert.equal(fired, 0);
   assert.equal(clock.nextDue(), undefined);
 });
+
+test('cancelling a timer that already fired (or from its own callback) changes nothing', () => {
+  const clock = new ManualClock(0);
+  const mux = new TimerMux(clock);
+  const fired: number[] = [];
+  const a = mux.at(10, () => {
+    fired.push(10);
+    a.cancel(); // the scheduler cancels its ceiling on completion, sometimes after it fired
+  });
+  const b = mux.at(20, () => fired.push(20));
+  mux.at(30, () => fired.push(30));
+  clock.advance(25);
+  b.cancel();
+  a.cancel();
+  assert.equal(mux.size, 1); // only the timer at 30 is live; late cancels did not count as dead
+  clock.advance(10);
+  assert.deepEqual(fired, [10, 20, 30]);
+  assert.equal(mux.size, 0);
+});
