@@ -6,6 +6,7 @@
 import { formatIp } from '../vrrp/addr.ts';
 import type { VrrpRuntime } from '../vrrp/runtime.ts';
 import type { Model } from '../config/model.ts';
+import type { ScheduleEntry } from '../daemon/drains.ts';
 import type { LvsSide } from '../daemon/lvs-side.ts';
 import { realServerKey, virtualServerKey } from '../lvs/wanted.ts';
 import { VRRP_STATE_VALUE, type MetricFamily } from './metrics.ts';
@@ -50,15 +51,7 @@ export interface VirtualServerStatus {
 }
 
 /** A scheduled drain / maintenance window (src/daemon/drains.ts), from ctl or the configuration. */
-export interface ScheduleStatus {
-  id: string;
-  kind: 'drain' | 'maintenance';
-  target: string;
-  cron: string;
-  durationS: number;
-  timezone?: string;
-  /** `FILE:LINE` when written in the configuration. */
-  source?: string;
+export interface ScheduleStatus extends ScheduleEntry {
   openUntil: string | null;
   nextRun: string | null;
 }

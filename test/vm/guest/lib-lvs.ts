@@ -117,6 +117,17 @@ export class LvsLab extends Lab {
   }
 }
 
+/** The VRRP state a node's daemon logged last: DEAD when it is not running, INIT before any. */
+export function vrrpState(d: Daemon | undefined): string {
+  if (!d || d.exited) return 'DEAD';
+  return d.matching(/Entering (MASTER|BACKUP|FAULT) STATE/).at(-1)?.match(/Entering (\w+)/)?.[1] ?? 'INIT';
+}
+
+/** The VIP sits on `lo` with host scope (the self-balancing BACKUP layout). */
+export function vipOnLo(lab: Lab, node: string, vip: string): boolean {
+  return lab.addrs(node, 'lo').some((a) => a.local === vip && a.scope === 'host');
+}
+
 export function parseIpvsadm(out: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
   let cur: string[] | null = null;

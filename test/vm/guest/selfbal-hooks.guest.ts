@@ -25,7 +25,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LvsLab, conf, dests, fmt, get, inVm, sleep, waitFor, waitServed, type Daemon } from './lib-lvs.ts';
+import { LvsLab, conf, dests, fmt, get, inVm, sleep, waitFor, waitServed, type Daemon, vipOnLo, vrrpState } from './lib-lvs.ts';
 
 // The article's addresses (inside the VM's private namespaces only).
 const VIP = '192.168.0.254';
@@ -98,12 +98,8 @@ function startNode(n: Node): Daemon {
   return d;
 }
 
-const state = (n: Node): string => {
-  const d = daemons.get(n);
-  if (!d || d.exited) return 'DEAD';
-  return d.matching(/Entering (MASTER|BACKUP|FAULT) STATE/).at(-1)?.match(/Entering (\w+)/)?.[1] ?? 'INIT';
-};
-const onLo = (n: Node) => lab.addrs(n, 'lo').some((a) => a.local === VIP && a.scope === 'host');
+const state = (n: Node): string => vrrpState(daemons.get(n));
+const onLo = (n: Node) => vipOnLo(lab, n, VIP);
 const onEth = (n: Node) => lab.hasVip(n, VIP);
 const tableOf = (n: Node) => dests(lab.table(n), SVC);
 const rsOf = (names: Node[]) => names.map((n) => `${NODES[n]}:80 w1`).sort();

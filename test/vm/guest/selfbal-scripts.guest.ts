@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LvsLab, conf, dests, fmt, get, inVm, sh, waitFor, waitServed, type Daemon } from './lib-lvs.ts';
+import { LvsLab, conf, dests, fmt, get, inVm, sh, waitFor, waitServed, type Daemon, vipOnLo, vrrpState } from './lib-lvs.ts';
 
 const VIP = '10.95.0.100';
 const NODES = { w1: '10.95.0.1', w2: '10.95.0.2', w3: '10.95.0.3' } as const;
@@ -76,12 +76,8 @@ function startNode(n: Node): Daemon {
   return d;
 }
 
-const state = (n: Node): string => {
-  const d = daemons.get(n);
-  if (!d || d.exited) return 'DEAD';
-  return d.matching(/Entering (MASTER|BACKUP|FAULT) STATE/).at(-1)?.match(/Entering (\w+)/)?.[1] ?? 'INIT';
-};
-const onLo = (n: Node) => lab.addrs(n, 'lo').some((a) => a.local === VIP && a.scope === 'host');
+const state = (n: Node): string => vrrpState(daemons.get(n));
+const onLo = (n: Node) => vipOnLo(lab, n, VIP);
 const onEth = (n: Node) => lab.hasVip(n, VIP);
 const marking = (n: Node) => lab.nsh(n, 'nft list tables', true).split('\n').some((l) => l.trim() === `table ip ${NFT_TABLE}`);
 const tableOf = (n: Node) => dests(lab.table(n), SVC);

@@ -7,7 +7,7 @@
 // state, and there must be exactly one master and one table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LvsLab, conf, dests, fmt, get, inVm, sh, waitFor, waitServed, type Daemon } from './lib-lvs.ts';
+import { LvsLab, conf, dests, fmt, get, inVm, sh, waitFor, waitServed, type Daemon, vipOnLo, vrrpState } from './lib-lvs.ts';
 import { BIN } from '../../lib/lab.ts';
 
 const VIP = '10.97.0.100';
@@ -65,12 +65,8 @@ function startNode(name: Node): Daemon {
   return d;
 }
 
-const state = (n: Node): string => {
-  const d = daemons.get(n);
-  if (!d || d.exited) return 'DEAD';
-  return d.matching(/Entering (MASTER|BACKUP|FAULT) STATE/).at(-1)?.match(/Entering (\w+)/)?.[1] ?? 'INIT';
-};
-const onLo = (n: Node) => lab.addrs(n, 'lo').some((a) => a.local === VIP && a.scope === 'host');
+const state = (n: Node): string => vrrpState(daemons.get(n));
+const onLo = (n: Node) => vipOnLo(lab, n, VIP);
 const onEth = (n: Node) => lab.hasVip(n, VIP);
 
 /** What a live node shows, and whether it agrees with its VRRP state. */
