@@ -10,40 +10,37 @@
 import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, PACKET_OUTGOING, SOCK_RAW } from '../native/constants.ts';
 import { sockaddrLl } from '../native/sockaddr.ts';
 import { RawSocket, type RawMessage } from '../native/socket.ts';
-import { ETH_HLEN } from './frames.ts';
-import { ARP_LEN } from './garp.ts';
+import { ETH_HLEN, FrameError } from './frames.ts';
+import { decodeArp } from './garp.ts';
 import type { VipSpec } from './manager.ts';
+import { decodeNa } from './ndisc.ts';
 
 const IPV6_HLEN = 40;
 const NEXTHDR_ICMPV6 = 58;
-const ND_NEIGHBOR_ADVERT = 136;
-/** ICMPv6 NA fixed part: type, code, checksum, flags, target (RFC 4861 §4.4). */
-const NA_FIXED = 24;
 
 /**
  * True when `frame` (a whole Ethernet frame) announces one of `vips` from a MAC other than
- * `ownMac`. Pure, for tests; malformed frames are simply not claims.
+ * `ownMac`: an ARP whose sender IP is the VIP, or a neighbour advertisement whose target is. Pure,
+ * for tests; malformed frames (the decoders' FrameError) are simply not claims.
  */
 export function isClaim(frame: Uint8Array, vips: readonly VipSpec[], ownMac: Uint8Array | undefined): boolean {
   if (frame.length < ETH_HLEN) return false;
   const b = Buffer.from(frame.buffer, frame.byteOffset, frame.length);
   if (ownMac && ownMac.length === 6 && b.subarray(6, 12).equals(ownMac)) return false;
-  const ethertype = b.readUInt16BE(12);
-  if (ethertype === ETH_P_ARP) {
-    if (b.length < ETH_HLEN + ARP_LEN) return false;
-    const o = ETH_HLEN;
-    // Ethernet/IPv4 ARP only: hardware type 1, protocol 0x0800, lengths 6 and 4.
-    if (b.readUInt16BE(o) !== 1 || b.readUInt16BE(o + 2) !== 0x0800 || b[o + 4] !== 6 || b[o + 5] !== 4) return false;
-    const sender = b.subarray(o + 14, o + 18);
-    return vips.some((v) => v.family === 4 && sender.equals(v.address));
-  }
-  if (ethertype === ETH_P_IPV6) {
-    const o = ETH_HLEN;
-    if (b.length < o + IPV6_HLEN + NA_FIXED || b[o + 6] !== NEXTHDR_ICMPV6) return false;
-    const icmp = o + IPV6_HLEN;
-    if (b[icmp] !== ND_NEIGHBOR_ADVERT) return false;
-    const target = b.subarray(icmp + 8, icmp + 24);
-    return vips.some((v) => v.family === 6 && target.equals(v.address));
+  try {
+    const ethertype = b.readUInt16BE(12);
+    if (ethertype === ETH_P_ARP) {
+      const sender = Buffer.from(decodeArp(b.subarray(ETH_HLEN)).senderIp);
+      return vips.some((v) => v.family === 4 && sender.equals(v.address));
+    }
+    if (ethertype === ETH_P_IPV6) {
+      if (b.length < ETH_HLEN + IPV6_HLEN || b[ETH_HLEN + 6] !== NEXTHDR_ICMPV6) return false;
+      const target = Buffer.from(decodeNa(b.subarray(ETH_HLEN + IPV6_HLEN)).target);
+      return vips.some((v) => v.family === 6 && target.equals(v.address));
+    }
+  } catch (e) {
+    if (e instanceof FrameError) return false;
+    throw e;
   }
   return false;
 }
