@@ -135,6 +135,11 @@ export class Daemon {
 }
 
 /** A keepalived process started by Lab.startKeepalived, with its log lines. */
+/** keepalived, tshark and tcpdump are installed (the interop tests need all three). */
+export const haveKeepalivedTools = spawnSync('sh', ['-c', 'command -v keepalived && command -v tshark && command -v tcpdump'], { stdio: 'ignore' }).status === 0;
+/** keepalived's complaints about a received packet (keepalived.md §3.1 "packet errors", 2.2.7 wording too). */
+export const KEEPALIVED_PACKET_ERRORS = /invalid passwd|advertisement interval mismatch|not present in|expected \d+ VIPs|invalid TTL|wrong VRRP version|bogus|checksum|Invalid|ignoring received/i;
+
 export class Keepalived {
   readonly proc: ChildProcess;
   readonly lines: string[] = [];

@@ -5,12 +5,10 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Keepalived } from '../lib/lab.ts';
+import { KEEPALIVED_PACKET_ERRORS, Lab, ROUTERS_AND_CLIENT, haveKeepalivedTools, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Keepalived } from '../lib/lab.ts';
 
 const VIP6 = '2001:db8:99::100';
 const START_MS = 8000;
-const have = spawnSync('sh', ['-c', 'command -v keepalived && command -v tshark && command -v tcpdump'], { stdio: 'ignore' }).status === 0;
-const PACKET_ERRORS = /invalid passwd|advertisement interval mismatch|not present in|expected \d+ VIPs|invalid TTL|wrong VRRP version|bogus|checksum|Invalid|ignoring received/i;
 
 const lab = new Lab('katsi6');
 const kas = lab.keepaliveds;
@@ -24,7 +22,7 @@ const startKa = (priority: number) => lab.startKeepalived('r2', block(priority))
 
 const stopKa = (k: Keepalived) => k.stop();
 
-describe('interop with keepalived 2.2.7 over IPv6', { skip: have ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
+describe('interop with keepalived 2.2.7 over IPv6', { skip: haveKeepalivedTools ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
   labSuite(lab, ROUTERS_AND_CLIENT, { ipv6: true });
   before(async () => {
     capture = lab.spawnIn('c', 'tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-w', pcap(), 'ip6 proto 112']);
@@ -58,7 +56,7 @@ describe('interop with keepalived 2.2.7 over IPv6', { skip: have ? false : 'keep
   });
 
   test('no packet complaints from keepalived; tshark decodes ours as valid VRRPv3 from a link-local source', async () => {
-    assert.deepEqual(kas.flatMap((k) => k.lines).filter((l) => PACKET_ERRORS.test(l)), [], dumpAll());
+    assert.deepEqual(kas.flatMap((k) => k.lines).filter((l) => KEEPALIVED_PACKET_ERRORS.test(l)), [], dumpAll());
     if (capture?.pid) process.kill(-capture.pid, 'SIGINT');
     await waitFor(() => capture?.exitCode !== null, 3000);
     const r = spawnSync('tshark', ['-r', pcap(), '-Y', 'vrrp && eth.src == 02:99:00:00:00:01', '-T', 'fields', '-e', 'ipv6.src', '-e', 'vrrp.version', '-e', 'vrrp.checksum.status', '-e', 'ipv6.hlim', '-e', '_ws.malformed'], { encoding: 'utf8' });

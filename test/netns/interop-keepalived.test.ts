@@ -6,14 +6,11 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Lab, ROUTERS_AND_CLIENT, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon, type Keepalived } from '../lib/lab.ts';
+import { KEEPALIVED_PACKET_ERRORS, Lab, ROUTERS_AND_CLIENT, haveKeepalivedTools, conf, instanceBlock, labSuite, mdiMs, sleep, waitFor, type Daemon, type Keepalived } from '../lib/lab.ts';
 
 const VIP = '10.99.0.100';
 const OURS = '10.99.0.1';
 const START_MS = 8000;
-const haveKeepalived = spawnSync('sh', ['-c', 'command -v keepalived && command -v tshark && command -v tcpdump'], { stdio: 'ignore' }).status === 0;
-// keepalived's packet complaints (keepalived.md §3.1 "packet errors", 2.2.7 wording too).
-const PACKET_ERRORS = /invalid passwd|advertisement interval mismatch|not present in|expected \d+ VIPs|invalid TTL|wrong VRRP version|bogus|checksum|Invalid|ignoring received/i;
 
 const lab = new Lab('katsio');
 const kas = lab.keepaliveds;
@@ -35,7 +32,7 @@ const only = (name: string) => () => lab.holdersAre(VIP, [name]);
 const dumpAll = () => [lab.dumpAll(), ...kas.map((k) => k.dump())].join('\n');
 const PASS = ['authentication {', '  auth_type PASS', '  auth_pass kats1234', '}'];
 
-describe('interop with keepalived 2.2.7', { skip: haveKeepalived ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
+describe('interop with keepalived 2.2.7', { skip: haveKeepalivedTools ? false : 'keepalived, tshark or tcpdump not installed' }, () => {
   labSuite(lab, ROUTERS_AND_CLIENT);
   before(async () => {
     capture = lab.spawnIn('c', 'tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-w', pcap(), 'vrrp']);
@@ -118,7 +115,7 @@ describe('interop with keepalived 2.2.7', { skip: haveKeepalived ? false : 'keep
 
   test('keepalived logged no packet errors about our adverts', () => {
     for (const k of kas) {
-      const bad = k.lines.filter((l) => PACKET_ERRORS.test(l));
+      const bad = k.lines.filter((l) => KEEPALIVED_PACKET_ERRORS.test(l));
       assert.deepEqual(bad, [], k.dump());
     }
   });
