@@ -17,27 +17,19 @@
 import { parseDaemonArgs } from '../daemon/options.ts';
 import { loadConfig } from '../config/load.ts';
 import { formatDiagnostic } from '../config/ast.ts';
-import type { Model } from '../config/model.ts';
 import { createLogger } from '../obs/log.ts';
 import { Rtnetlink } from '../netlink/rtnetlink.ts';
 import { VipManager, resolveVip } from '../vips/manager.ts';
 import { removeLeftoverVips, type CleanupCandidate } from '../vips/cleanup.ts';
 import { SelfBalancer } from '../daemon/self-balance.ts';
-import { servicesOf } from '../lvs/wanted.ts';
+import { modelServices } from '../lvs/wanted.ts';
 import { reconcile, serviceId } from '../ipvs/reconcile.ts';
 import { describeOp } from '../ipvs/client.ts';
-import type { ServiceKey } from '../ipvs/types.ts';
 
 const USAGE = `Usage: keepalived-ts cleanup [-f FILE] [-V] [-I] [other daemon options, ignored]
 Removes what a killed daemon left: VIPs (lvs_self_balancing VIPs go back on lo), IPVS services of
 the configuration, lvs_sync_daemon threads. For systemd ExecStopPost=.
 `;
-
-/** Every service key the configuration's virtual servers program. */
-export function configuredServices(model: Model): ServiceKey[] {
-  const groups = new Map(model.virtualServerGroups.map((g) => [g.name, g]));
-  return model.virtualServers.flatMap((vs) => servicesOf(vs, groups).services);
-}
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -98,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // 3. IPVS: the configuration's services and the sync daemon threads.
-  const ours = new Set(configuredServices(model).map(serviceId));
+  const ours = new Set(modelServices(model).map(serviceId));
   const sync = (model.globalDefs.kept ?? []).some((k) => k.keyword === 'lvs_sync_daemon');
   if (!o.dontReleaseIpvs && !o.vrrpOnly && (ours.size > 0 || sync)) {
     const { IpvsClient } = await import('../ipvs/client.ts');

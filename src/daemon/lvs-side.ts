@@ -13,7 +13,7 @@ import { IpvsClient } from '../ipvs/client.ts';
 import { NotifyRunner, notifyCommand } from '../notify/runner.ts';
 import { FifoWriter } from '../notify/fifo.ts';
 import type { ServiceKey } from '../ipvs/types.ts';
-import { servicesOf } from '../lvs/wanted.ts';
+import { modelServices } from '../lvs/wanted.ts';
 import { serviceId } from '../ipvs/reconcile.ts';
 
 export interface LvsSideOptions {
@@ -37,10 +37,7 @@ export function hookManagedServices(model: Model): ServiceKey[] {
     if (!(vi.notifyMaster || vi.notifyBackup || vi.notify)) continue;
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) hookVips.add(v.address);
   }
-  const groups = new Map(model.virtualServerGroups.map((g) => [g.name, g]));
-  const out: ServiceKey[] = [];
-  for (const vs of model.virtualServers) for (const s of servicesOf(vs, groups).services) if (s.address && hookVips.has(s.address)) out.push(s);
-  return out;
+  return modelServices(model, hookVips);
 }
 
 export class LvsSide {

@@ -17,7 +17,7 @@ import { Rtnetlink } from '../netlink/rtnetlink.ts';
 import { RT_SCOPE_HOST } from '../netlink/route-addr.ts';
 import { parseIp, formatIp } from '../vrrp/addr.ts';
 import { arpSysctlProblems } from '../lvs/self-balance.ts';
-import { servicesOf } from '../lvs/wanted.ts';
+import { modelServices } from '../lvs/wanted.ts';
 import type { ServiceKey } from '../ipvs/types.ts';
 import type { LvsSide } from './lvs-side.ts';
 
@@ -46,11 +46,7 @@ export class SelfBalancer {
 
   /** The IPVS services whose address is one of the instance's VIPs. */
   servicesOf(inst: VrrpInstance): ServiceKey[] {
-    const vips = new Set([...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded].map((v) => v.address));
-    const groups = new Map(this.model.virtualServerGroups.map((g) => [g.name, g]));
-    const out: ServiceKey[] = [];
-    for (const vs of this.model.virtualServers) for (const s of servicesOf(vs, groups).services) if (s.address !== undefined && vips.has(s.address)) out.push(s);
-    return out;
+    return modelServices(this.model, new Set([...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded].map((v) => v.address)));
   }
 
   /** Services to keep out of the kernel table now: those of instances that are not MASTER. */

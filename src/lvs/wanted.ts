@@ -11,7 +11,7 @@
 //  - a virtual_server_group expands to one service per member address, range address and fwmark,
 //    all with the same destinations.
 // Pure: model + runtime state in, table out. The reconciler diffs it against the kernel's.
-import type { VirtualServer, VirtualServerGroup, RealServer, VsgMember } from '../config/model.ts';
+import type { Model, VirtualServer, VirtualServerGroup, RealServer, VsgMember } from '../config/model.ts';
 import type { IpvsTable, ServiceConfig, DestConfig, FwdMethod, IpvsFamily, IpvsProtocol } from '../ipvs/types.ts';
 import { isIPv6 } from 'node:net';
 
@@ -108,6 +108,16 @@ function bigIntToIpv6(x: bigint): string {
   const g: string[] = [];
   for (let i = 7; i >= 0; i--) g.push(((x >> BigInt(i * 16)) & 0xffffn).toString(16));
   return g.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+}
+
+/**
+ * The services every virtual_server of `model` stands for; with `addresses`, only those whose
+ * address is one of them (an instance's VIPs: self-balancing, hook-managed services, cleanup).
+ */
+export function modelServices(model: Pick<Model, 'virtualServers' | 'virtualServerGroups'>, addresses?: ReadonlySet<string>): ServiceConfig[] {
+  const groups = new Map(model.virtualServerGroups.map((g) => [g.name, g]));
+  const all = model.virtualServers.flatMap((vs) => servicesOf(vs, groups).services);
+  return addresses ? all.filter((s) => s.address !== undefined && addresses.has(s.address)) : all;
 }
 
 /** The services one virtual_server block stands for. Errors (bad group) come back as text. */
