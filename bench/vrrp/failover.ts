@@ -2,7 +2,8 @@
 // same run: crash failover (link down + kill -9 of the process group), graceful handover (SIGTERM)
 // and preempt-back (relaunch of the higher-priority node), at several advert intervals; medians of
 // REPS runs; the protocol floor; and the ratio ours / keepalived. Figures come from a packet
-// capture at the client (see capture.ts). Run: `node bench/vrrp/failover.ts [--reps N] [--modes 2:1,3:0.1]`.
+// capture at the client (see capture.ts). Run: `node bench/vrrp/failover.ts [--reps N] [--modes 2:1,3:0.1]`
+// [--daemon ours|keepalived]; KATS_BENCH_KEEP=1 keeps the captures and daemon logs for a look.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,26 @@ interface Mode {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A dead host: no process of the old daemon may survive in its namespace (keepalived's VRRP
+ * child is reparented, not always killed with the group at once, and a relaunch then refuses
+ * to start with "daemon is already running"). */
+async function emptyNamespace(ns: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    if (pids.length === 0) return;
+    if (Date.now() > end) throw new Error(`processes ${pids.join(' ')} still alive in ${ns} after ${timeoutMs} ms`);
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await sleep(20);
+  }
+}
 
 async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 5): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -66,7 +87,12 @@ async function runDaemon(kind: DaemonKind, lab: Lab, mode: Mode, reps: number, w
   const results: CaseResult[] = (['crash', 'graceful', 'preempt'] as const).map((kase) => ({ daemon: kind.name, mode: modeName, kase, figures: [] }));
   const add = (kase: CaseResult['kase'], f: Figures) => results.find((r) => r.kase === kase)!.figures.push(f);
 
-  let a = new RunningDaemon(kind, d1.ns, conf1, join(work, 'run-d1'));
+  // A fresh run directory per launch of d1: this sandbox's PID 1 does not reap orphans, so
+  // keepalived's killed VRRP child stays a zombie and a relaunch reading the old vrrp.pid would
+  // refuse to start ("daemon is already running"). A rebooted host has no old pid files either.
+  let launches = 0;
+  const launchD1 = () => new RunningDaemon(kind, d1.ns, conf1, join(work, `run-d1-${launches++}`));
+  let a = launchD1();
   const b = new RunningDaemon(kind, d2.ns, conf2, join(work, 'run-d2'));
   const steady = () => hasAddress(d1.ns, lab.vip) && !hasAddress(d2.ns, lab.vip);
   try {
@@ -86,6 +112,7 @@ async function runDaemon(kind: DaemonKind, lab: Lab, mode: Mode, reps: number, w
         await cap.stop();
         add('crash', analyze(readCapture(cap.file), t0, d1.mac, d2.mac, lab.vip));
         await a.waitExit(2000);
+        await emptyNamespace(d1.ns, 3000);
         spawnSync('ip', ['-n', d1.ns, 'addr', 'del', `${lab.vip}/32`, 'dev', 'eth0'], { stdio: 'ignore' });
         spawnSync('ip', ['-n', d1.ns, 'link', 'set', 'eth0', 'up']);
       }
@@ -95,10 +122,11 @@ async function runDaemon(kind: DaemonKind, lab: Lab, mode: Mode, reps: number, w
         cap.startProbe(c1.ns, lab.vip, probeSec);
         await sleep(300);
         const t0 = Date.now();
-        a = new RunningDaemon(kind, d1.ns, conf1, join(work, 'run-d1'));
-        await waitFor(steady, bound);
+        a = launchD1();
+        const back = await waitFor(steady, bound);
         await sleep(Math.max(200, 2 * adv));
         await cap.stop();
+        if (!back) throw new Error(`${kind.name}: d1 did not preempt back within ${bound} ms; see ${a.logPath}`);
         add('preempt', analyze(readCapture(cap.file), t0, d2.mac, d1.mac, lab.vip));
       }
       // graceful: SIGTERM to the master.
@@ -113,8 +141,9 @@ async function runDaemon(kind: DaemonKind, lab: Lab, mode: Mode, reps: number, w
         await cap.stop();
         add('graceful', analyze(readCapture(cap.file), t0, d1.mac, d2.mac, lab.vip));
         await a.waitExit(3000);
-        a = new RunningDaemon(kind, d1.ns, conf1, join(work, 'run-d1'));
-        await waitFor(steady, bound);
+        await emptyNamespace(d1.ns, 3000);
+        a = launchD1();
+        if (!(await waitFor(steady, bound))) throw new Error(`${kind.name}: d1 did not take the VIP back within ${bound} ms; see ${a.logPath}`);
       }
     }
   } finally {
@@ -149,7 +178,8 @@ export async function benchFailover(opts: { reps?: number; modes?: Mode[]; daemo
         console.error(`${kind.name} v${mode.version} ${mode.advertSec}s: ${(e as Error).message}`);
       } finally {
         lab.down();
-        rmSync(work, { recursive: true, force: true });
+        if (process.env.KATS_BENCH_KEEP) console.error(`kept ${work}`);
+        else rmSync(work, { recursive: true, force: true });
       }
     }
   }

@@ -3,13 +3,16 @@
 // = 16 bytes, data follows at CMSG_ALIGN (8 bytes); cmsg_len counts header + data, unpadded.
 // Payloads: linux/in.h struct in_pktinfo { int ifindex; in_addr spec_dst; in_addr addr; },
 // linux/ipv6.h struct in6_pktinfo { in6_addr addr; int ifindex; }, an int for IP_TTL and
-// IPV6_HOPLIMIT, linux/netlink.h struct nl_pktinfo { u32 group; }.
+// IPV6_HOPLIMIT, linux/netlink.h struct nl_pktinfo { u32 group; }, and for SCM_TIMESTAMPNS a
+// struct timespec { i64 tv_sec; i64 tv_nsec; } of CLOCK_REALTIME (socket(7) SO_TIMESTAMPNS).
 import {
   IP_PKTINFO,
   IP_TTL,
   IPV6_HOPLIMIT,
   IPV6_PKTINFO,
   NETLINK_PKTINFO,
+  SO_TIMESTAMPNS,
+  SOL_SOCKET,
   SOL_IP,
   SOL_IPV6,
   SOL_NETLINK,
@@ -36,6 +39,8 @@ export interface RecvInfo {
   dst?: Uint8Array;
   /** Netlink multicast group the message was sent to (NETLINK_PKTINFO). */
   nlGroup?: number;
+  /** When the kernel received the datagram, CLOCK_REALTIME in ms (SO_TIMESTAMPNS). */
+  rxRealtimeMs?: number;
 }
 
 /** Splits control data into messages; a malformed tail is ignored (the kernel never sends one). */
@@ -64,6 +69,9 @@ export function decodeRecvInfo(control: Buffer): RecvInfo {
       info.dst = Uint8Array.from(d.subarray(0, 16));
       info.ifindex = d.readInt32LE(16);
     } else if (c.level === SOL_NETLINK && c.type === NETLINK_PKTINFO && d.length >= 4) info.nlGroup = d.readUInt32LE(0);
+    else if (c.level === SOL_SOCKET && c.type === SO_TIMESTAMPNS && d.length >= 16) {
+      info.rxRealtimeMs = Number(d.readBigInt64LE(0)) * 1000 + Number(d.readBigInt64LE(8)) / 1e6;
+    }
   }
   return info;
 }

@@ -38,6 +38,8 @@ export const SO_RCVBUF = 8;
 export const SO_PRIORITY = 12;
 export const SO_BINDTODEVICE = 25;
 export const SO_TIMESTAMP = 29;
+/** SO_TIMESTAMPNS_OLD: a struct timespec (CLOCK_REALTIME) per datagram; also its cmsg type. */
+export const SO_TIMESTAMPNS = 35;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
 export const SO_MARK = 36;

@@ -54,6 +54,8 @@ export interface NativeSockets {
   setns(fd: number, nstype: number): void;
   /** A libuv signal watcher for any signal number (process.on() knows only the named ones). */
   signal(signum: number, cb: (signum: number) => void): SignalHandle;
+  /** clock_gettime(2) in ms; CLOCK_REALTIME = 0 (the clock of SO_TIMESTAMPNS). */
+  clockGettime(clockId: number): number;
 }
 
 export interface SignalHandle {

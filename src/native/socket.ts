@@ -31,6 +31,8 @@ export interface RawMessage {
   dst?: Uint8Array;
   /** The datagram was longer than the receive buffer and was cut. */
   truncated: boolean;
+  /** Kernel receive time, CLOCK_REALTIME ms (needs SO_TIMESTAMPNS). */
+  rxRealtimeMs?: number;
 }
 
 export interface RawSocketOptions {
@@ -189,5 +191,6 @@ function toMessage(data: Buffer, size: number, addr: Buffer, control: Buffer, do
   if (info.ifindex !== undefined) msg.ifindex = info.ifindex;
   else if ('ifindex' in address) msg.ifindex = address.ifindex;
   if (info.dst !== undefined) msg.dst = info.dst;
+  if (info.rxRealtimeMs !== undefined) msg.rxRealtimeMs = info.rxRealtimeMs;
   return msg;
 }

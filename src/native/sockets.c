@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_ADDR 128        // sizeof(struct sockaddr_storage)
@@ -510,6 +511,22 @@ static napi_value js_signal(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+// clock_gettime(2) of any clock, in milliseconds (double: sub-microsecond at today's epoch).
+// Kernel socket timestamps (SO_TIMESTAMPNS) are CLOCK_REALTIME; comparing them with a reading of
+// the same clock taken now gives a packet's age without trusting Node's coarse Date.now().
+static napi_value js_clock_gettime(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &id) != napi_ok) return throw_type(env, "clock id expected");
+  struct timespec ts;
+  if (clock_gettime((clockid_t)id, &ts) < 0) return throw_errno(env, errno, "clock_gettime");
+  napi_value v;
+  napi_create_double(env, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6, &v);
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -519,7 +536,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setsockopt", js_setsockopt}, {"getsockopt", js_getsockopt}, {"getsockname", js_getsockname},
       {"sendto", js_sendto},       {"sendmsg", js_sendmsg},     {"recvmsg", js_recvmsg},
       {"poll", js_poll},           {"close", js_close},         {"setns", js_setns},
-      {"signal", js_signal},
+      {"signal", js_signal},       {"clockGettime", js_clock_gettime},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

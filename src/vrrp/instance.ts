@@ -8,6 +8,7 @@
 // the other instances go on (DESIGN.md "a bug in one instance resets that instance").
 
 import { preciseTimer } from './precise-timer.ts';
+import { rehearseTakeover } from './rehearsal.ts';
 import type { Clock, TimerHandle } from '../lib/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import { formatIp, type IpBytes } from './addr.ts';
@@ -32,6 +33,11 @@ export interface RoutePort {
 /** Sends `repeat` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) per VIP. */
 export interface GarpPort {
   send(vips: readonly VipSpec[], repeat: number): void;
+  /**
+   * Readies what a takeover will need (the interfaces' frame sockets, the encoders) so the first
+   * GARP does not open a socket; called at start and by the takeover rehearsal. Optional.
+   */
+  prepare?(vips: readonly VipSpec[]): void;
 }
 
 /** Calls `onClaim` when another host announces one of `vips` (GARP / NA); returns the cancel. */
@@ -103,6 +109,8 @@ export class InstanceRunner {
   #vipChain: Promise<void> = Promise.resolve();
   #stopped: { promise: Promise<void>; resolve: () => void };
   #resets = 0;
+  /** The latest `now` fed to step(): packet times derived from kernel stamps never go back past it. */
+  #lastNow = -Infinity;
   #lastDropLog = new Map<string, number>();
   #attached = false;
   #unwatchClaims: (() => void) | undefined;
@@ -134,6 +142,7 @@ export class InstanceRunner {
       this.#attached = true;
     }
     this.handle({ type: 'start', now: this.ports.clock.now() });
+    this.rehearse();
   }
 
   /** Stop (SIGTERM): priority 0 and release; `handover` keeps the VIPs until a new master shows. */
@@ -173,11 +182,22 @@ export class InstanceRunner {
       this.#logDrop(r.reason, r.detail);
       return;
     }
-    this.handle({ type: 'advert', now: this.ports.clock.now(), advert: r.advert, src: p.meta.src });
+    this.handle({ type: 'advert', now: this.#rxNow(p), advert: r.advert, src: p.meta.src });
+  }
+
+  /**
+   * The advert's time on our clock: its kernel arrival when the transport stamped it, never
+   * earlier than the last event fed (the state machine's time only moves forward).
+   */
+  #rxNow(p: RxPacket): number {
+    const now = this.ports.clock.now();
+    if (p.ageMs === undefined) return now;
+    return Math.max(now - p.ageMs, this.#lastNow);
   }
 
   /** Feeds one event (through the sync group when there is one). */
   handle(ev: VrrpEvent): void {
+    if (ev.now > this.#lastNow) this.#lastNow = ev.now;
     if (this.ports.group) {
       this.ports.group.handle(this.name, ev);
       return;
@@ -325,25 +345,46 @@ export class InstanceRunner {
   }
 
   #sendAdvert(priority: number, advertIntCs: number): void {
-    const s = this.setup;
-    const b = s.binding;
-    const dsts = b.unicastPeers && b.unicastPeers.length > 0 ? b.unicastPeers : [b.group];
-    for (const dst of dsts) {
-      const payload = encodeAdvert({
-        version: s.config.version,
-        vrid: s.config.vrid,
-        priority,
-        family: s.config.family,
-        addrs: s.advertAddrs,
-        advertIntCs,
-        authType: s.authType,
-        authPass: s.authPass,
-        src: b.src,
-        dst,
-        v3ChecksumAsV2: s.rx.v3ChecksumAsV2,
-      });
-      const err = this.ports.transport.send(this.name, payload, dst);
+    for (const dst of this.#advertDsts()) {
+      const err = this.ports.transport.send(this.name, this.#encodeAdvert(priority, advertIntCs, dst), dst);
       if (err) this.#logDrop('send', `(${this.name}) ${err}`);
+    }
+  }
+
+  #advertDsts(): readonly IpBytes[] {
+    const b = this.setup.binding;
+    return b.unicastPeers && b.unicastPeers.length > 0 ? b.unicastPeers : [b.group];
+  }
+
+  #encodeAdvert(priority: number, advertIntCs: number, dst: IpBytes): Uint8Array {
+    const s = this.setup;
+    return encodeAdvert({
+      version: s.config.version,
+      vrid: s.config.vrid,
+      priority,
+      family: s.config.family,
+      addrs: s.advertAddrs,
+      advertIntCs,
+      authType: s.authType,
+      authPass: s.authPass,
+      src: s.binding.src,
+      dst,
+      v3ChecksumAsV2: s.rx.v3ChecksumAsV2,
+    });
+  }
+
+  /**
+   * A dry run of our takeover (rehearsal.ts): the state machine on a scratch copy, the adverts it
+   * would send encoded and dropped, the GARP port readied. Nothing reaches the wire or the state.
+   */
+  rehearse(): void {
+    try {
+      for (const a of rehearseTakeover(this.setup.config, this.ports.clock.now())) {
+        if (a.type === 'send_advert') this.#encodeAdvert(a.priority, a.advertIntCs, this.#advertDsts()[0]);
+      }
+      if (this.setup.vips.length > 0) this.ports.garp.prepare?.(this.setup.vips);
+    } catch (e) {
+      this.ports.log.warn({ instance: this.name, err: e }, `(${this.name}) takeover rehearsal failed: ${(e as Error).message}`);
     }
   }
 

@@ -43,6 +43,25 @@ export class GarpSender implements GarpPort {
     }
   }
 
+  /**
+   * Opens the frame sockets of the VIPs' interfaces now and runs the frame encoders once, so a
+   * takeover's first GARP leaves without a socket(2)/bind(2) and without compiling the encoders
+   * (keepalived likewise opens its GARP channel at start-up).
+   */
+  prepare(vips: readonly VipSpec[]): void {
+    for (const v of vips) {
+      const mac = this.#opts.macOf(v.ifindex);
+      if (!mac || mac.length !== 6) continue;
+      try {
+        this.#sender(v.ifindex);
+        if (v.family === 4) encodeGarp(mac, v.address);
+        else encodeUnsolicitedNa(mac, v.address);
+      } catch {
+        // reported by send() when it matters
+      }
+    }
+  }
+
   close(): void {
     for (const s of this.#senders.values()) s.close();
     this.#senders.clear();
@@ -60,16 +79,20 @@ export class GarpSender implements GarpPort {
     const what = v.family === 4 ? 'gratuitous ARP' : 'Unsolicited Neighbour Advert';
     if (!mac || mac.length !== 6) return this.#fail(v, `no MAC address known for ${v.ifname}`);
     try {
-      let s = this.#senders.get(v.ifindex);
-      if (!s) {
-        s = FrameSender.open(v.ifindex, { netns: this.#opts.netns });
-        this.#senders.set(v.ifindex, s);
-      }
-      s.send(v.family === 4 ? encodeGarp(mac, v.address) : encodeUnsolicitedNa(mac, v.address));
+      this.#sender(v.ifindex).send(v.family === 4 ? encodeGarp(mac, v.address) : encodeUnsolicitedNa(mac, v.address));
       log.debug(`Sending ${what} on ${v.ifname} for ${formatIp(v.address)}`);
     } catch (e) {
       this.#fail(v, (e as Error).message);
     }
+  }
+
+  #sender(ifindex: number): FrameSender {
+    let s = this.#senders.get(ifindex);
+    if (!s) {
+      s = FrameSender.open(ifindex, { netns: this.#opts.netns });
+      this.#senders.set(ifindex, s);
+    }
+    return s;
   }
 
   #fail(v: VipSpec, why: string): void {

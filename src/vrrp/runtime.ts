@@ -9,7 +9,7 @@
 // or MASTER for an address owner); start the tracking scripts.
 
 import type { Logger } from '../obs/log.ts';
-import { systemClock, type Clock } from '../lib/clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../lib/clock.ts';
 import { ipEquals } from './addr.ts';
 import type { VrrpStateName } from './fsm.ts';
 import { InstanceRunner, type InstancePorts, type NotifyKind, type RoutePort, type VipPort } from './instance.ts';
@@ -17,6 +17,7 @@ import type { VrrpTransport } from './transport.ts';
 import { SocketTransport } from './socket-transport.ts';
 import { GroupCoordinator } from './runtime-group.ts';
 import { GarpSender } from './runtime-garp.ts';
+import { REHEARSAL_INTERVAL_MS } from './rehearsal.ts';
 import { ClaimWatcher } from '../vips/claim-watch.ts';
 import { buildInstance, primaryAddress, type AddrView, type LinkView } from './runtime-build.ts';
 import { initialOk, scriptTrackings, trackerFor } from './runtime-track.ts';
@@ -88,6 +89,7 @@ export class VrrpRuntime {
   #mon: RtMonitor | undefined;
   #transport: VrrpTransport | undefined;
   #garp: GarpSender | undefined;
+  #rehearsal: TimerHandle | undefined;
   #claims: ClaimWatcher | undefined;
   #vips: VipManager | undefined;
   #routeMgr: RouteManager | undefined;
@@ -147,6 +149,15 @@ export class VrrpRuntime {
     }
     await this.#startInstances(this.#model.vrrpInstances, true);
     await this.#startTracks();
+    this.#scheduleRehearsal();
+  }
+
+  /** Every REHEARSAL_INTERVAL_MS, each non-master instance rehearses its takeover (rehearsal.ts). */
+  #scheduleRehearsal(): void {
+    this.#rehearsal = this.clock.setTimer(REHEARSAL_INTERVAL_MS, () => {
+      for (const r of this.runners.values()) if (r.state.state !== 'MASTER') r.rehearse();
+      this.#scheduleRehearsal();
+    });
   }
 
   /**
@@ -394,6 +405,8 @@ export class VrrpRuntime {
   }
 
   close(): void {
+    this.#rehearsal?.cancel();
+    this.#rehearsal = undefined;
     for (const r of this.runners.values()) r.dispose();
     this.#transport?.close();
     this.#garp?.close();

@@ -15,6 +15,7 @@
 import { formatIp, ipEquals, type IpBytes, type IpFamily } from './addr.ts';
 import type { PacketHandler, RxPacket, TransportBinding, TransportStats, VrrpTransport } from './transport.ts';
 import { RawSocket, type RawMessage } from '../native/socket.ts';
+import { native } from '../native/index.ts';
 import { ipMreqn, ipv6Mreq } from '../native/sockopt.ts';
 import { ipPktinfoCmsg, ipv6PktinfoCmsg } from '../native/cmsg.ts';
 import { sockaddrIn, sockaddrIn6 } from '../native/sockaddr.ts';
@@ -39,10 +40,26 @@ import {
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
   IPV6_UNICAST_HOPS,
+  SO_TIMESTAMPNS,
   SOCK_RAW,
   SOL_IP,
   SOL_IPV6,
+  SOL_SOCKET,
 } from '../native/constants.ts';
+
+const CLOCK_REALTIME = 0;
+/**
+ * Packet ages beyond this are not trusted: the realtime clock was stepped between the kernel's
+ * stamp and our reading (NTP, an admin), and the packet is handled as arriving now.
+ */
+export const MAX_RX_AGE_MS = 250;
+
+/** The packet's age from its kernel receive stamp, or undefined when there is none to trust. */
+export function rxAgeMs(rxRealtimeMs: number | undefined, realtimeNowMs: number): number | undefined {
+  if (rxRealtimeMs === undefined) return undefined;
+  const age = realtimeNowMs - rxRealtimeMs;
+  return age >= 0 && age <= MAX_RX_AGE_MS ? age : undefined;
+}
 
 interface Member {
   binding: TransportBinding;
@@ -91,8 +108,11 @@ export class SocketTransport implements VrrpTransport {
       s = this.#open(b);
       this.#sockets.set(id, s);
     }
-    s.members.set(b.key, { binding: b, onPacket });
+    const m: Member = { binding: b, onPacket };
+    s.members.set(b.key, m);
     this.#byKey.set(b.key, s);
+    // Built now, not at a backup's first advert: that one is its takeover (rehearsal.ts).
+    addressing(m, b.unicastPeers?.[0] ?? b.group);
     if (!b.unicastPeers || b.unicastPeers.length === 0) this.#join(s, b.group);
   }
 
@@ -115,12 +135,7 @@ export class SocketTransport implements VrrpTransport {
     if (!s || !m) return `no socket for ${key}`;
     const b = m.binding;
     try {
-      let c = m.sent;
-      if (!c || c.ifindex !== b.ifindex || !ipEquals(c.dst, dst) || !ipEquals(c.src, b.src)) {
-        const sockaddr = b.family === 4 ? sockaddrIn(dst) : sockaddrIn6(dst, 0, b.ifindex);
-        const cmsg = b.family === 4 ? ipPktinfoCmsg(b.ifindex, b.src) : ipv6PktinfoCmsg(b.src, b.ifindex);
-        c = m.sent = { ifindex: b.ifindex, dst: Uint8Array.from(dst), src: Uint8Array.from(b.src), sockaddr, cmsg };
-      }
+      const c = addressing(m, dst);
       s.sock.sendmsg(payload, c.sockaddr, c.cmsg);
       this.#sent++;
       return undefined;
@@ -147,6 +162,8 @@ export class SocketTransport implements VrrpTransport {
     const sock = RawSocket.open(v4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_VRRP, { netns: this.#opts.netns, maxMessage: 2048 });
     try {
       sock.bindToDevice(b.ifname);
+      // Kernel receive times (socket(7)): see RxPacket.ageMs.
+      sock.setOption(SOL_SOCKET, SO_TIMESTAMPNS, 1);
       if (v4) {
         sock.setOption(SOL_IP, IP_MULTICAST_ALL, 0);
         sock.setOption(SOL_IP, IP_MULTICAST_LOOP, 0);
@@ -206,6 +223,8 @@ export class SocketTransport implements VrrpTransport {
     if (typeof pkt === 'string') return this.#drop(pkt);
     if (pkt.ifindex !== 0 && pkt.ifindex !== s.ifindex) return this.#drop('wrong_interface');
     pkt.ifindex = s.ifindex;
+    const age = rxAgeMs(msg.rxRealtimeMs, msg.rxRealtimeMs === undefined ? 0 : native().clockGettime(CLOCK_REALTIME));
+    if (age !== undefined) pkt.ageMs = age;
     const vrid = pkt.payload[1];
     // Our own advert looped back (a loopback interface reflects multicast whatever
     // IP_MULTICAST_LOOP says): not a peer.
@@ -218,6 +237,16 @@ export class SocketTransport implements VrrpTransport {
     }
     if (!delivered) this.#drop('vrid_unknown');
   }
+}
+
+/** The member's sockaddr and pktinfo for `dst`, rebuilt only when the destination or source changed. */
+function addressing(m: Member, dst: IpBytes): NonNullable<Member['sent']> {
+  const b = m.binding;
+  const c = m.sent;
+  if (c && c.ifindex === b.ifindex && ipEquals(c.dst, dst) && ipEquals(c.src, b.src)) return c;
+  const sockaddr = b.family === 4 ? sockaddrIn(dst) : sockaddrIn6(dst, 0, b.ifindex);
+  const cmsg = b.family === 4 ? ipPktinfoCmsg(b.ifindex, b.src) : ipv6PktinfoCmsg(b.src, b.ifindex);
+  return (m.sent = { ifindex: b.ifindex, dst: Uint8Array.from(dst), src: Uint8Array.from(b.src), sockaddr, cmsg });
 }
 
 /** IPv4: the raw socket hands us the IP header (RFC 791 §3.1); TTL, addresses and length come from it. */

@@ -28,6 +28,13 @@ export interface RxPacket {
   payload: Uint8Array;
   meta: RxMeta;
   ifindex: number;
+  /**
+   * How long before its handling the kernel received the packet, ms (SO_TIMESTAMPNS), when the
+   * transport knows. The master-down timer then restarts from the advert's arrival on the wire,
+   * as keepalived's (which reads the clock right after its recvmsg) nearly does, not from when a
+   * busier event loop got to it.
+   */
+  ageMs?: number;
 }
 
 export type PacketHandler = (p: RxPacket) => void;

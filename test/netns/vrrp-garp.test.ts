@@ -47,9 +47,14 @@ describe('gratuitous ARP schedule', { skip: spawnSync('sh', ['-c', 'command -v t
     try {
       const src = ipBytes('10.99.0.9');
       const group = ipBytes('224.0.0.18');
-      t.attach({ key: 'inject', family: 4, vrid: 51, ifname: 'eth0', ifindex, src, group }, () => undefined);
+      const ages: (number | undefined)[] = [];
+      t.attach({ key: 'inject', family: 4, vrid: 51, ifname: 'eth0', ifindex, src, group }, (p) => void ages.push(p.ageMs));
       const adv = encodeAdvert({ version: 3, vrid: 51, priority: 50, family: 4, addrs: [ipBytes(VIP)], advertIntCs: 10, src, dst: group });
       assert.equal(t.send('inject', adv, group), undefined);
+      // The master's adverts reach this socket stamped with their kernel arrival (SO_TIMESTAMPNS):
+      // the transport hands their age to the instance, for the master-down timer.
+      assert.ok(await waitFor(() => ages.length > 0, 2000), 'no advert from the master');
+      assert.ok(ages.every((a) => a !== undefined && a >= 0 && a < 250), `ages ${ages.join(',')}`);
     } finally {
       t.close();
     }

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRecvInfo, ipPktinfoCmsg } from '../../../src/native/cmsg.ts';
-import { AF_INET, AF_INET6, IP_PKTINFO, IP_RECVTTL, IP_TTL, IPPROTO_IP, MSG_PEEK, MSG_TRUNC, SO_RCVBUF, SOCK_DGRAM, SOL_SOCKET } from '../../../src/native/constants.ts';
+import { AF_INET, AF_INET6, IP_PKTINFO, IP_RECVTTL, IP_TTL, IPPROTO_IP, MSG_PEEK, MSG_TRUNC, SO_RCVBUF, SO_TIMESTAMPNS, SOCK_DGRAM, SOL_SOCKET } from '../../../src/native/constants.ts';
 import { isSysError, native, nativeAvailable, UV_READABLE } from '../../../src/native/index.ts';
 import { decodeSockaddr, sockaddrIn, sockaddrIn6 } from '../../../src/native/sockaddr.ts';
 import { intOpt, readIntOpt } from '../../../src/native/sockopt.ts';
@@ -70,6 +70,33 @@ describe('kats_sockets addon', { skip }, () => {
         if (!got) await new Promise((res) => setTimeout(res, 5));
       }
       assert.equal(got?.data.toString(), 'x');
+    } finally {
+      n.close(rx.fd);
+      n.close(tx.fd);
+    }
+  });
+
+  it('stamps datagrams with the kernel receive time (SO_TIMESTAMPNS), comparable with clockGettime(CLOCK_REALTIME)', async () => {
+    const n = native();
+    const rx = udp();
+    const tx = udp();
+    try {
+      n.setsockopt(rx.fd, SOL_SOCKET, SO_TIMESTAMPNS, intOpt(1));
+      const before = n.clockGettime(0);
+      n.sendto(tx.fd, Buffer.from('t'), sockaddrIn(LO, rx.port), 0);
+      let got = null;
+      for (let i = 0; i < 100 && !got; i++) {
+        got = n.recvmsg(rx.fd, 10, 256, 0);
+        if (!got) await new Promise((res) => setTimeout(res, 5));
+      }
+      const after = n.clockGettime(0);
+      assert.ok(got);
+      const stamp = decodeRecvInfo(got.control).rxRealtimeMs;
+      assert.ok(stamp !== undefined, 'no SCM_TIMESTAMPNS control message');
+      assert.ok(stamp >= before && stamp <= after, `stamp ${stamp} outside [${before}, ${after}]`);
+      assert.ok(Math.abs(n.clockGettime(0) - Date.now()) < 50, 'CLOCK_REALTIME in ms, the clock of Date.now()');
+      assert.ok(n.clockGettime(1) > 0, 'CLOCK_MONOTONIC');
+      assert.throws(() => n.clockGettime(12345), (e: unknown) => isSysError(e) && e.code === 'EINVAL');
     } finally {
       n.close(rx.fd);
       n.close(tx.fd);

@@ -31,7 +31,7 @@ class FakeSegment {
         seg.sent.push({ key, dst, payload });
         for (const [k, m] of seg.members) {
           if (k === key || m.b.family !== from.b.family) continue;
-          m.on({ payload, meta: { family: from.b.family, src: from.b.src, dst, ttl: seg.ttl }, ifindex: m.b.ifindex });
+          m.on({ payload, meta: { family: from.b.family, src: from.b.src, dst, ttl: seg.ttl }, ifindex: m.b.ifindex, ...(seg.ageMs !== undefined ? { ageMs: seg.ageMs } : {}) });
         }
         return undefined;
       },
@@ -42,6 +42,8 @@ class FakeSegment {
     };
   }
   ttl = 255;
+  /** How long before their handling the packets reached the kernel (SO_TIMESTAMPNS), if known. */
+  ageMs: number | undefined;
 }
 
 interface Recorder {
@@ -220,4 +222,34 @@ test('runner: a bug inside one instance resets that instance only', async () => 
   assert.equal(b.state.state, 'BACKUP');
   assert.equal(explode, false);
   assert.ok(rec.vipOps.lastIndexOf('A add') > rec.vipOps.lastIndexOf('B add'), rec.vipOps.join());
+});
+
+test('runner: the master-down timer runs from the advert\'s kernel arrival (RxPacket.ageMs), not from its handling', async () => {
+  // v3, advert_int 100 ms, backup priority 100: Master_Down_Interval = 3 x 100 + (256 - 100) x 100 / 256
+  // = 360.94 ms (RFC 5798 §6.1). An advert handled 3 ms after the kernel received it restarts the
+  // timer from its arrival, so the takeover comes 3 ms sooner than from its handling.
+  for (const ageMs of [undefined, 3]) {
+    const clock = new ManualClock();
+    const seg = new FakeSegment();
+    seg.ageMs = ageMs;
+    const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
+    const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec);
+    const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec);
+    a.start();
+    b.start();
+    clock.advance(2000);
+    await flush();
+    assert.equal(a.state.state, 'MASTER');
+    // A's next advert, then A dies silently.
+    const n = seg.sent.length;
+    for (let i = 0; i < 200 && seg.sent.length === n; i++) clock.advance(1);
+    assert.equal(seg.sent.length, n + 1);
+    a.dispose();
+    const deadline = 360.9375 - (ageMs ?? 0);
+    clock.advance(Math.floor(deadline) - 0.5);
+    assert.equal(b.state.state, 'BACKUP', `age ${ageMs}: still BACKUP just before ${deadline} ms`);
+    clock.advance(1.5);
+    assert.equal(b.state.state, 'MASTER', `age ${ageMs}: MASTER right after ${deadline} ms`);
+    b.dispose();
+  }
 });
