@@ -13,9 +13,18 @@ import type { Clock, TimerHandle } from '../lib/clock.ts';
 /** How early the coarse timer wakes before the due time, ms. */
 export const PRECISE_LEAD_MS = 2;
 
-export function preciseTimer(clock: Clock, atMs: number, fire: () => void): TimerHandle {
+/**
+ * `prepare`, if given, runs once when the coarse timer wakes, PRECISE_LEAD_MS before the due time:
+ * work done there (the instance precomputes its takeover) is off the path from due time to fire.
+ */
+export function preciseTimer(clock: Clock, atMs: number, fire: () => void, prepare?: () => void): TimerHandle {
   let cancelled = false;
   let inner: TimerHandle | undefined;
+  const wake = () => {
+    if (cancelled) return;
+    prepare?.();
+    spin();
+  };
   const spin = () => {
     if (cancelled) return;
     if (clock.now() >= atMs) {
@@ -24,7 +33,7 @@ export function preciseTimer(clock: Clock, atMs: number, fire: () => void): Time
       });
     } else setImmediate(spin);
   };
-  inner = clock.setTimer(Math.max(0, Math.floor(atMs - clock.now()) - PRECISE_LEAD_MS), spin);
+  inner = clock.setTimer(Math.max(0, Math.floor(atMs - clock.now()) - PRECISE_LEAD_MS), wake);
   return {
     cancel: () => {
       cancelled = true;

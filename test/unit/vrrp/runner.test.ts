@@ -4,7 +4,7 @@
 // reason, hands over make-before-break, and that a bug resets one instance, not the others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../../src/lib/clock.ts';
+import { ManualClock, systemClock } from '../../../src/lib/clock.ts';
 import { silentLogger } from '../../../src/obs/log.ts';
 import { ip, ipEquals, type IpBytes } from '../../../src/vrrp/addr.ts';
 import { CLAIM_GRACE_MS, makeConfig } from '../../../src/vrrp/fsm.ts';
@@ -54,7 +54,7 @@ interface Recorder {
 
 const VIP: VipSpec = { family: 4, address: ip('10.0.0.100'), prefix: 32, ifindex: 2, ifname: 'eth0', scope: 0, text: '10.0.0.100/32 dev eth0' };
 
-function runner(name: string, src: string, priority: number, clock: ManualClock, transport: VrrpTransport, rec: Recorder, extra: Partial<InstancePorts> = {}): InstanceRunner {
+function runner(name: string, src: string, priority: number, clock: ManualClock | typeof systemClock, transport: VrrpTransport, rec: Recorder, extra: Partial<InstancePorts> = {}): InstanceRunner {
   const { config } = makeConfig({ name, vrid: 51, primaryAddr: ip(src), family: 4, version: 3, basePriority: priority, advertIntCs: 10 });
   const group = ip('224.0.0.18');
   const ports: InstancePorts = {
@@ -250,6 +250,36 @@ test('runner: the master-down timer runs from the advert\'s kernel arrival (RxPa
     assert.equal(b.state.state, 'BACKUP', `age ${ageMs}: still BACKUP just before ${deadline} ms`);
     clock.advance(1.5);
     assert.equal(b.state.state, 'MASTER', `age ${ageMs}: MASTER right after ${deadline} ms`);
+    b.dispose();
+  }
+});
+
+test('runner: with the real clock the takeover is worked out before the master-down timer is due and applied as is', async () => {
+  const seg = new FakeSegment();
+  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
+  const a = runner('A', '10.0.0.1', 150, systemClock, seg.transport(), rec, { preciseTimers: true });
+  const b = runner('B', '10.0.0.2', 100, systemClock, seg.transport(), rec, { preciseTimers: true });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    a.start();
+    b.start();
+    for (let i = 0; i < 100 && a.state.state !== 'MASTER'; i++) await sleep(20);
+    assert.equal(a.state.state, 'MASTER');
+    assert.equal(b.state.state, 'BACKUP');
+    // B's master-down timer was re-armed by every advert: nothing worked out ahead for nothing.
+    assert.equal(b.precomputedTakeovers, 0);
+    a.dispose();
+    const stateOf = (r: InstanceRunner): string => r.state.state;
+    for (let i = 0; i < 100 && stateOf(b) !== 'MASTER'; i++) await sleep(20);
+    assert.equal(stateOf(b), 'MASTER');
+    assert.equal(b.precomputedTakeovers, 1);
+    // The precomputed result is the real one: B advertises with its priority, adds its VIPs, GARPs.
+    await flush();
+    assert.ok(rec.vipOps.includes('B add'), rec.vipOps.join(','));
+    const last = seg.sent.filter((x) => x.key === 'B');
+    assert.ok(last.length >= 1 && last[0].payload[2] === 100, 'B advertises priority 100');
+  } finally {
+    a.dispose();
     b.dispose();
   }
 });
