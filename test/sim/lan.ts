@@ -2,8 +2,19 @@
 // src/vrrp/fsm.ts on one simulated LAN, adverts going through the real codec (encodeAdvert /
 // receiveAdvert), time driven by a binary-heap event queue. A schedule = a seed: topology,
 // priorities, intervals and a chaos phase (crashes, restarts, graceful stops with and without
-// handover, partitions, packet loss, tracker flips, interface faults), then the network heals
-// and every router is restarted if down. After the convergence time the invariant must hold.
+// handover, partitions, packet loss, packet duplication, tracker flips, interface faults, SIGHUP
+// reloads, hostile packets), then the network heals and every router is restarted if down. After
+// the convergence time the invariant must hold.
+//
+// Reloads (chaos.ts reloadPlan) follow what the daemon does on SIGHUP (src/vrrp/runtime.ts
+// applyModel): an unchanged instance keeps running untouched, a priority-only change is the
+// fsm's `base_priority` event (state and VIPs kept), any other change stops the instance
+// (priority 0, VIPs released) and starts a new one whose script trackers start at initialOk()
+// until their first result (as at every start). Hostile packets are corrupted copies of the
+// last real advert of a VRID (chaos.ts corruptAdvert); each must be dropped by receiveAdvert
+// with the reason its corruption calls for, and leave the receiving router's states and VIPs
+// as they were. A real advert dropped for any reason other than 'interval_mismatch' still fails
+// the schedule.
 //
 // Invariant (checked twice, `settleMs` apart, to see it is stable), per VRID:
 //   exactly one MASTER; its advertised priority is the highest of all routers; when that highest
@@ -12,28 +23,28 @@
 //   accept an equal-priority advert, so a lower-IP master that got there first legitimately
 //   stays; we therefore accept any router of the top priority; the IP tie-break between two
 //   masters is tested directly in fsm.test.ts and by the `tieBreak` scenarios here);
-//   VIPs are held by exactly the master and nobody else.
+//   VIPs are held by exactly the master and nobody else; every instance runs the configuration
+//   in force after the last reload (base priority, advert interval, preempt delay).
 import { ip, compareIp, formatIp, type IpBytes } from '../../src/vrrp/addr.ts';
-import { makeConfig, initialState, step, advertPriority, type InstanceState, type VrrpAction, type TimerKind, type VrrpEvent } from '../../src/vrrp/fsm.ts';
-import { encodeAdvert, receiveAdvert, VRRP_MCAST_V4, VRRP_MCAST_V6, type RxCheckConfig } from '../../src/vrrp/packet.ts';
-import type { TrackerState } from '../../src/vrrp/priority.ts';
+import { makeConfig, initialState, step, advertPriority, type InstanceConfig, type InstanceState, type VrrpAction, type TimerKind, type VrrpEvent } from '../../src/vrrp/fsm.ts';
+import { encodeAdvert, receiveAdvert, AUTH_PASS, VRRP_MCAST_V4, VRRP_MCAST_V6, type RxCheckConfig } from '../../src/vrrp/packet.ts';
+import { effectivePriority, type TrackerState } from '../../src/vrrp/priority.ts';
+import { initialOk } from '../../src/vrrp/runtime-track.ts';
 import { stepGroup, type SyncGroupConfig } from '../../src/vrrp/sync-group.ts';
+import { corruptAdvert, newChaosCounts, reloadPlan, CHAOS_OPS, HOSTILE_KINDS, type ChaosCounts, type HostileKind, type InstanceSpec, type LastAdvert } from './chaos.ts';
 import { EventHeap } from './heap.ts';
 import { makeRng, type Rng } from './prng.ts';
 
-interface RouterSpec {
-  addr: IpBytes;
-  basePriority: number;
-  advertIntCs: number;
-  preemptDelayMs: number;
-  trackerWeight: number;
-}
+/** Mutable: a reload replaces a router's spec for the VRID. */
+type RouterSpec = InstanceSpec;
 
 interface VridSpec {
   vrid: number;
   version: 2 | 3;
   family: 4 | 6;
   vips: IpBytes[];
+  /** VRRPv2 PASS authentication (auth_pass), the same on every router. */
+  authPass: string | undefined;
   routers: RouterSpec[];
 }
 
@@ -41,6 +52,8 @@ interface Router {
   id: number;
   up: boolean;
   gen: number;
+  /** Per VRID, bumped when a reload restarts that instance: its old timers are void. */
+  igen: Map<number, number>;
   side: number;
   /** per vrid */
   inst: Map<number, InstanceState>;
@@ -50,8 +63,9 @@ interface Router {
 }
 
 type SimEvent =
-  | { t: 'timer'; router: number; gen: number; vrid: number; kind: TimerKind; token: number }
-  | { t: 'deliver'; router: number; vrid: number; payload: Uint8Array; src: IpBytes; dst: IpBytes }
+  | { t: 'timer'; router: number; gen: number; igen: number; vrid: number; kind: TimerKind; token: number }
+  | { t: 'deliver'; router: number; vrid: number; payload: Uint8Array; src: IpBytes; dst: IpBytes; ttl: number; copy?: 'dup' | HostileKind; expect?: readonly string[] }
+  | { t: 'track_result'; router: number; gen: number; vrids: number[] }
   | { t: 'chaos' }
   | { t: 'restart'; router: number; epoch: number }
   | { t: 'heal' };
@@ -65,6 +79,7 @@ export interface ScheduleResult {
   masterChanges: number;
   /** The schedule ran its two VRIDs as a sync group. */
   sync: boolean;
+  chaos: ChaosCounts;
 }
 
 export interface ScheduleOptions {
@@ -99,6 +114,7 @@ function makeSpecs(rng: Rng, opts: ScheduleOptions): { n: number; vrids: VridSpe
         advertIntCs: version === 3 && !opts.tieBreak && rng.chance(0.3) ? rng.pick([10, 20, 50, 100]) : shared,
         preemptDelayMs: !opts.tieBreak && rng.chance(0.25) ? rng.int(3000) : 0,
         trackerWeight: opts.tieBreak ? 0 : rng.chance(0.5) ? rng.int(101) - 50 : 0,
+        rev: 0,
       });
     }
     // unique addresses per VRID
@@ -115,7 +131,8 @@ function makeSpecs(rng: Rng, opts: ScheduleOptions): { n: number; vrids: VridSpe
         Object.assign(routers[r], { basePriority: first.basePriority, preemptDelayMs: first.preemptDelayMs, trackerWeight: first.trackerWeight });
       }
     }
-    vrids.push({ vrid: 10 + v, version, family, vips, routers });
+    const authPass = version === 2 && rng.chance(0.4) ? `pw${rng.int(1000)}` : undefined;
+    vrids.push({ vrid: 10 + v, version, family, vips, authPass, routers });
   }
   return { n, vrids, sync };
 }
@@ -134,6 +151,10 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
   const heap = new EventHeap<SimEvent>();
   let now = 0;
   let loss = 0;
+  /** Probability that a delivered advert arrives twice (the copy with its own delay). */
+  let dup = 0;
+  const counts = newChaosCounts();
+  const lastAdvert = new Map<number, LastAdvert>();
   /** Bumped at heal: restarts scheduled by the chaos phase are void afterwards. */
   let epoch = 0;
   let events = 0;
@@ -141,12 +162,12 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
   let failure: string | undefined;
   const routers: Router[] = [];
   for (let i = 0; i < n; i++) {
-    routers.push({ id: i, up: false, gen: 0, side: 0, inst: new Map(), vips: new Map(), trackerOk: new Map(), ifFault: false });
+    routers.push({ id: i, up: false, gen: 0, igen: new Map(), side: 0, inst: new Map(), vips: new Map(), trackerOk: new Map(), ifFault: false });
   }
 
-  const trackersOf = (r: Router, v: VridSpec): TrackerState[] => {
+  const trackersOf = (r: Router, v: VridSpec, ok?: boolean): TrackerState[] => {
     const w = v.routers[r.id].trackerWeight;
-    return w === 0 ? [] : [{ name: 'chk', weight: w, reverse: false, ok: r.trackerOk.get(v.vrid) ?? true }];
+    return w === 0 ? [] : [{ name: 'chk', weight: w, reverse: false, ok: ok ?? r.trackerOk.get(v.vrid) ?? true }];
   };
 
   const rxCfg = (v: VridSpec, r: RouterSpec): RxCheckConfig => ({
@@ -154,7 +175,8 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
     version: v.version,
     vrid: v.vrid,
     advertIntCs: r.advertIntCs,
-    authType: 0,
+    authType: v.authPass !== undefined ? AUTH_PASS : 0,
+    authPass: v.authPass,
     vips: v.vips,
   });
 
@@ -164,7 +186,7 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
       if (trace && a.type === 'log') trace(`${now.toFixed(3)} r${r.id} ${a.line}`);
       switch (a.type) {
         case 'set_timer':
-          heap.push(a.atMs, { t: 'timer', router: r.id, gen: r.gen, vrid: v.vrid, kind: a.kind, token: a.token });
+          heap.push(a.atMs, { t: 'timer', router: r.id, gen: r.gen, igen: r.igen.get(v.vrid) ?? 0, vrid: v.vrid, kind: a.kind, token: a.token });
           break;
         case 'send_advert': {
           const src = v.routers[r.id].addr;
@@ -176,13 +198,17 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
             family: v.family,
             addrs: v.vips,
             advertIntCs: a.advertIntCs,
+            authType: v.authPass !== undefined ? AUTH_PASS : 0,
+            authPass: v.authPass,
             src,
             dst,
           });
+          lastAdvert.set(v.vrid, { version: v.version, family: v.family, vrid: v.vrid, priority: a.priority, advertIntCs: a.advertIntCs, vips: v.vips, authPass: v.authPass, src, dst, payload });
           for (const d of routers) {
             if (d.id === r.id || !d.up || d.side !== r.side) continue;
             if (loss > 0 && rng.chance(loss)) continue;
-            heap.push(now + rng.range(0.01, 1), { t: 'deliver', router: d.id, vrid: v.vrid, payload, src, dst });
+            heap.push(now + rng.range(0.01, 1), { t: 'deliver', router: d.id, vrid: v.vrid, payload, src, dst, ttl: 255 });
+            if (dup > 0 && rng.chance(dup)) heap.push(now + rng.range(0.01, 2), { t: 'deliver', router: d.id, vrid: v.vrid, payload, src, dst, ttl: 255, copy: 'dup' });
           }
           break;
         }
@@ -224,30 +250,53 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
     apply(r, v, res.actions);
   };
 
+  /** The fsm configuration `r` runs for VRID `v` under its current spec. */
+  const configOf = (r: Router, v: VridSpec): InstanceConfig => {
+    const spec = v.routers[r.id];
+    return makeConfig({
+      name: `VI_${v.vrid}`,
+      vrid: v.vrid,
+      version: v.version,
+      family: v.family,
+      primaryAddr: spec.addr,
+      basePriority: spec.basePriority,
+      wantMaster: spec.basePriority === 255,
+      advertIntCs: spec.advertIntCs,
+      preemptDelayMs: spec.preemptDelayMs,
+      syncGroup: sync ? group.name : undefined,
+    }).config;
+  };
+
+  /**
+   * A new instance of VRID `v` on `r`, configured from its current spec: tracker states first
+   * (`trackerOk` overrides what the trackers say, for a reload's fresh scripts), faults, start.
+   */
+  const startInstance = (r: Router, v: VridSpec, trackerOk?: boolean): void => {
+    const config = configOf(r, v);
+    r.igen.set(v.vrid, (r.igen.get(v.vrid) ?? 0) + 1);
+    r.inst.set(v.vrid, initialState(config));
+    feed(r, v, { type: 'trackers', now, trackers: trackersOf(r, v, trackerOk) });
+    if (r.ifFault) feed(r, v, { type: 'fault', now, key: 'eth0', faulted: true });
+    feed(r, v, { type: 'start', now });
+  };
+
+  /**
+   * Starts instances the way the daemon does at start and on reload (runtime.ts
+   * #startInstances): script trackers at initialOk() (runtime-track.ts) until the scripts'
+   * first results, a little later.
+   */
+  const startFresh = (r: Router, xs: readonly VridSpec[]): void => {
+    for (const x of xs) startInstance(r, x, initialOk({ instance: `VI_${x.vrid}`, weight: x.routers[r.id].trackerWeight, reverse: false }, false));
+    const tracked = xs.filter((x) => x.routers[r.id].trackerWeight !== 0);
+    if (tracked.length > 0) heap.push(now + rng.range(10, 1500), { t: 'track_result', router: r.id, gen: r.gen, vrids: tracked.map((x) => x.vrid) });
+  };
+
   const boot = (r: Router): void => {
     r.up = true;
     r.gen++;
-    for (const v of vrids) {
-      const spec = v.routers[r.id];
-      const { config } = makeConfig({
-        name: `VI_${v.vrid}`,
-        vrid: v.vrid,
-        version: v.version,
-        family: v.family,
-        primaryAddr: spec.addr,
-        basePriority: spec.basePriority,
-        wantMaster: spec.basePriority === 255,
-        advertIntCs: spec.advertIntCs,
-        preemptDelayMs: spec.preemptDelayMs,
-        syncGroup: sync ? group.name : undefined,
-      });
-      // the daemon removes VIPs left by a previous run before starting (issue 4, beyond keepalived)
-      r.vips.set(v.vrid, false);
-      r.inst.set(v.vrid, initialState(config));
-      feed(r, v, { type: 'trackers', now, trackers: trackersOf(r, v) });
-      if (r.ifFault) feed(r, v, { type: 'fault', now, key: 'eth0', faulted: true });
-      feed(r, v, { type: 'start', now });
-    }
+    // the daemon removes VIPs left by a previous run before starting (issue 4, beyond keepalived)
+    for (const v of vrids) r.vips.set(v.vrid, false);
+    startFresh(r, vrids);
   };
 
   const crash = (r: Router): void => {
@@ -274,31 +323,122 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
   }
   const healAt = chaosMs + 3000;
   heap.push(healAt, { t: 'heal' });
-  let maxIntMs = 0;
-  let maxDelay = 0;
-  for (const v of vrids) for (const r of v.routers) {
-    maxIntMs = Math.max(maxIntMs, r.advertIntCs * 10);
-    maxDelay = Math.max(maxDelay, r.preemptDelayMs);
-  }
-  const convergeMs = maxDelay + 2 * (3 * maxIntMs + 1000) + 2000;
+  // The convergence bound comes from the configuration in force at the heal (reloads may have
+  // changed intervals and preempt delays), so the check times are set then.
   const settleMs = 3000;
-  const checkAt = [healAt + convergeMs, healAt + convergeMs + settleMs];
+  const checkAt = [Infinity, Infinity];
+  const setCheckTimes = (): void => {
+    let maxIntMs = 0;
+    let maxDelay = 0;
+    for (const v of vrids) for (const r of v.routers) {
+      maxIntMs = Math.max(maxIntMs, r.advertIntCs * 10);
+      maxDelay = Math.max(maxDelay, r.preemptDelayMs);
+    }
+    const convergeMs = maxDelay + 2 * (3 * maxIntMs + 1000) + 2000;
+    checkAt[0] = healAt + convergeMs;
+    checkAt[1] = healAt + convergeMs + settleMs;
+  };
+
+  /**
+   * SIGHUP on router `r` with a new configuration for one VRID (in a sync group: for the group,
+   * whose members must keep ranking the routers alike, see makeSpecs). What happens to each
+   * instance is reloadPlan (runtime.ts applyModel's rules); the fsm paths are the daemon's:
+   * setBasePriority -> `base_priority`; restart -> stop(false), then a new instance started
+   * with its script trackers at initialOk() until the scripts' first results.
+   */
+  const reload = (r: Router): void => {
+    const v = rng.pick(vrids);
+    const group = sync ? vrids : [v];
+    const next = new Map<VridSpec, RouterSpec>(vrids.map((x) => [x, { ...x.routers[r.id] }]));
+    const change = rng.pick(['none', 'priority', 'priority', 'other'] as const);
+    if (change === 'priority' || (change === 'other' && rng.chance(0.3))) {
+      // one address owner per VRID: 255 only if nobody else has it
+      const ownerFree = group.every((x) => x.routers.every((o, i) => i === r.id || o.basePriority !== 255));
+      const p = ownerFree && rng.chance(0.1) ? 255 : 1 + rng.int(254);
+      for (const x of group) next.get(x)!.basePriority = p;
+    }
+    if (change === 'other') {
+      const what = rng.int(3);
+      if (what === 0) for (const x of group) next.get(x)!.preemptDelayMs = rng.chance(0.5) ? 0 : rng.int(3000);
+      // v3 only: a v2 interval differing from the others' is dropped by every peer (RFC 3768 §7.1)
+      else if (what === 1 && v.version === 3) next.get(v)!.advertIntCs = rng.pick([10, 20, 50, 100]);
+      else next.get(v)!.rev++; // e.g. a notify script: invisible to the fsm, still a restart
+    }
+    const plan = reloadPlan(
+      vrids.map((x) => ({ name: `VI_${x.vrid}`, prev: x.routers[r.id], next: next.get(x)! })),
+      sync,
+    );
+    const untouched = plan.kept.filter((k) => !plan.reprioritised.has(k));
+    trace?.(`${now.toFixed(3)} reload r${r.id}: kept ${untouched.join(',') || '-'}, priority ${[...plan.reprioritised].map(([k, p]) => `${k}=${p}`).join(',') || '-'}, restarted ${plan.restarted.join(',') || '-'}`);
+    const byName = (name: string): VridSpec => vrids.find((x) => `VI_${x.vrid}` === name)!;
+    for (const x of vrids) x.routers[r.id] = next.get(x)!;
+    const before = new Map(vrids.map((x) => [x.vrid, [r.inst.get(x.vrid), r.vips.get(x.vrid)] as const]));
+    counts.reloads.kept += untouched.length;
+    counts.reloads.priority += plan.reprioritised.size;
+    counts.reloads.restarted += plan.restarted.length;
+    const going = plan.restarted.map(byName);
+    for (const x of going) feed(r, x, { type: 'stop', now, handover: false });
+    for (const x of going) {
+      const s = r.inst.get(x.vrid);
+      if (s?.vipsHeld) failure = `reload: r${r.id} VI_${x.vrid} still holds its VIPs after stop`;
+      r.inst.delete(x.vrid);
+    }
+    for (const [name, p] of plan.reprioritised) {
+      const x = byName(name);
+      feed(r, x, { type: 'base_priority', now, priority: p, trackers: trackersOf(r, x) });
+    }
+    // what the daemon promises of a reload: untouched instances are untouched, reprioritised
+    // ones keep their state and VIPs (a new priority acts through the next adverts)
+    for (const name of plan.kept) {
+      const x = byName(name);
+      const [s0, vips0] = before.get(x.vrid)!;
+      const s1 = r.inst.get(x.vrid);
+      if (!plan.reprioritised.has(name) && s1 !== s0) failure = `reload changed the untouched instance ${name} on r${r.id}`;
+      if (s1?.state !== s0?.state || r.vips.get(x.vrid) !== vips0) failure = `reload moved the kept instance ${name} on r${r.id} from ${s0?.state} to ${s1?.state}`;
+    }
+    startFresh(r, going);
+  };
+
+  /** Corrupted copies of the last real advert of a VRID, sent to every running router on it. */
+  const hostile = (): void => {
+    const v = rng.pick(vrids);
+    const last = lastAdvert.get(v.vrid);
+    if (!last) return;
+    const burst = 1 + rng.int(5);
+    for (let i = 0; i < burst; i++) {
+      const kind = rng.pick(HOSTILE_KINDS);
+      const h = corruptAdvert(rng, kind, last);
+      trace?.(`${now.toFixed(3)} hostile ${kind} for VI_${v.vrid} (${h.payload.length} bytes, ttl ${h.ttl})`);
+      for (const d of routers) {
+        if (!d.up || !d.inst.has(v.vrid)) continue;
+        heap.push(now + rng.range(0.01, 1), { t: 'deliver', router: d.id, vrid: v.vrid, payload: h.payload, src: last.src, dst: last.dst, ttl: h.ttl, copy: kind, expect: h.expect });
+      }
+    }
+  };
 
   const chaos = (): void => {
     const r = routers[rng.int(n)];
-    const op = rng.int(7);
-    trace?.(`${now.toFixed(3)} chaos op ${op} on r${r.id} (up ${r.up})`);
-    if (op === 0 && r.up) {
+    let op = CHAOS_OPS[rng.int(CHAOS_OPS.length)];
+    // operations on a router need it running (a reload also needs it not stopping: daemon.ts
+    // refuses SIGHUP while stopping); otherwise the partition mends
+    const stopping = [...r.inst.values()].some((s) => s.state === 'STOP');
+    if ((op === 'crash' || op === 'stop' || op === 'tracker' || op === 'if_fault') && !r.up) op = 'mend';
+    if (op === 'reload' && (!r.up || stopping)) op = 'mend';
+    counts.ops[op]++;
+    trace?.(`${now.toFixed(3)} chaos ${op} on r${r.id} (up ${r.up})`);
+    if (op === 'crash') {
       crash(r);
       heap.push(now + rng.range(200, 8000), { t: 'restart', router: r.id, epoch });
-    } else if (op === 1 && r.up) {
+    } else if (op === 'stop') {
       gracefulStop(r, rng.chance(0.5));
       heap.push(now + rng.range(200, 8000), { t: 'restart', router: r.id, epoch });
-    } else if (op === 2) {
+    } else if (op === 'partition') {
       for (const x of routers) x.side = rng.int(2);
-    } else if (op === 3) {
+    } else if (op === 'loss') {
       loss = rng.pick([0, 0.05, 0.2, 0.5]);
-    } else if (op === 4 && r.up) {
+    } else if (op === 'duplicate') {
+      dup = rng.pick([0, 0.1, 0.5, 1]);
+    } else if (op === 'tracker') {
       const v = rng.pick(vrids);
       const ok = !(r.trackerOk.get(v.vrid) ?? true);
       // sync-group trackers apply to every member
@@ -306,9 +446,13 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
         r.trackerOk.set(x.vrid, ok);
         feed(r, x, { type: 'trackers', now, trackers: trackersOf(r, x) });
       }
-    } else if (op === 5 && r.up) {
+    } else if (op === 'if_fault') {
       r.ifFault = !r.ifFault;
       for (const v of vrids) feed(r, v, { type: 'fault', now, key: 'eth0', faulted: r.ifFault });
+    } else if (op === 'reload') {
+      reload(r);
+    } else if (op === 'hostile') {
+      hostile();
     } else {
       for (const x of routers) x.side = 0;
     }
@@ -345,6 +489,16 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
         }
       }
       for (const r of routers) {
+        // the configuration in force after the last reload is the one running
+        const c = r.inst.get(v.vrid)!.config;
+        const want = configOf(r, v);
+        if (c.basePriority !== want.basePriority || c.advertIntCs !== want.advertIntCs || c.preemptDelayMs !== want.preemptDelayMs || c.wantMaster !== want.wantMaster) {
+          return `VRID ${v.vrid}: router ${r.id} runs priority ${c.basePriority} int ${c.advertIntCs} preempt_delay ${c.preemptDelayMs}, configured ${want.basePriority} ${want.advertIntCs} ${want.preemptDelayMs}`;
+        }
+        // ... and its priority is the one its configuration and trackers give now, so the
+        // "highest priority is master" check above is against current priorities
+        const eff = effectivePriority(want.basePriority, trackersOf(r, v)).effectivePriority;
+        if (r.inst.get(v.vrid)!.effectivePriority !== eff) return `VRID ${v.vrid}: router ${r.id} has priority ${r.inst.get(v.vrid)!.effectivePriority}, its configuration and trackers give ${eff}`;
         const holds = r.vips.get(v.vrid) === true;
         if (holds !== (r.id === m.id)) return `VRID ${v.vrid}: router ${r.id} ${holds ? 'holds' : 'lacks'} the VIPs (master is ${m.id})`;
       }
@@ -352,7 +506,6 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
     return undefined;
   };
 
-  const endAt = checkAt[1];
   let nextCheck = 0;
   for (let guard = 0; guard < 5_000_000; guard++) {
     const e = heap.peek();
@@ -372,7 +525,7 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
     switch (ev.t) {
       case 'timer': {
         const r = routers[ev.router];
-        if (!r.up || r.gen !== ev.gen) break;
+        if (!r.up || r.gen !== ev.gen || (r.igen.get(ev.vrid) ?? 0) !== ev.igen) break;
         const s = r.inst.get(ev.vrid);
         if (!s || s.timers[ev.kind]?.token !== ev.token) break;
         feed(r, vrids.find((v) => v.vrid === ev.vrid)!, { type: 'timer', now, kind: ev.kind, token: ev.token });
@@ -384,12 +537,36 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
         const v = vrids.find((x) => x.vrid === ev.vrid)!;
         const s = r.inst.get(v.vrid);
         if (!s) break;
-        const res = receiveAdvert(ev.payload, { family: v.family, src: ev.src, dst: ev.dst, ttl: 255 }, rxCfg(v, v.routers[r.id]), s.masterAddr);
-        if (!res.ok) {
-          if (res.reason !== 'interval_mismatch') failure = `unexpected drop ${res.reason}: ${res.detail}`;
+        const isHostile = ev.copy !== undefined && ev.copy !== 'dup';
+        const before = isHostile ? vrids.map((x) => [r.inst.get(x.vrid), r.vips.get(x.vrid)] as const) : [];
+        // the daemon's receive path (InstanceRunner.onPacket): checks, then the state machine
+        const res = receiveAdvert(ev.payload, { family: v.family, src: ev.src, dst: ev.dst, ttl: ev.ttl }, rxCfg(v, v.routers[r.id]), s.masterAddr);
+        if (res.ok) feed(r, v, { type: 'advert', now, advert: res.advert, src: ev.src });
+        if (isHostile) {
+          // invalid packets never change state (issue 6): dropped, for the reason they were made for
+          if (res.ok) failure = `hostile ${ev.copy} advert accepted by r${r.id} VI_${v.vrid}`;
+          else if (!ev.expect!.includes(res.reason)) failure = `hostile ${ev.copy} advert dropped as ${res.reason} (${res.detail}), expected ${ev.expect!.join('|')}`;
+          else {
+            counts.hostile.dropped++;
+            counts.hostile.byReason[res.reason] = (counts.hostile.byReason[res.reason] ?? 0) + 1;
+          }
+          counts.hostile.byKind[ev.copy as HostileKind] = (counts.hostile.byKind[ev.copy as HostileKind] ?? 0) + 1;
+          counts.hostile.delivered++;
+          if (vrids.some((x, i) => r.inst.get(x.vrid) !== before[i][0] || r.vips.get(x.vrid) !== before[i][1])) failure ??= `hostile ${ev.copy} advert changed r${r.id}'s state`;
           break;
         }
-        feed(r, v, { type: 'advert', now, advert: res.advert, src: ev.src });
+        if (ev.copy === 'dup') counts.duplicatesDelivered++;
+        if (!res.ok && res.reason !== 'interval_mismatch') failure = `unexpected drop ${res.reason}: ${res.detail}`;
+        break;
+      }
+      case 'track_result': {
+        // started (or restarted by a reload) scripts report their first result
+        const r = routers[ev.router];
+        if (!r.up || r.gen !== ev.gen) break;
+        for (const vrid of ev.vrids) {
+          const v = vrids.find((x) => x.vrid === vrid)!;
+          feed(r, v, { type: 'trackers', now, trackers: trackersOf(r, v) });
+        }
         break;
       }
       case 'restart': {
@@ -406,7 +583,9 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
       case 'heal':
         trace?.(`${now.toFixed(3)} heal`);
         loss = 0;
+        dup = 0;
         epoch++;
+        setCheckTimes();
         for (const r of routers) {
           r.side = 0;
           if (!r.up || [...r.inst.values()].some((s) => s.state === 'STOP')) {
@@ -426,5 +605,5 @@ export function runSchedule(seed: number, opts: ScheduleOptions = {}): ScheduleR
     }
     if (failure) break;
   }
-  return { seed, ok: failure === undefined, failure, events, simulatedMs: Math.min(now, endAt), masterChanges, sync };
+  return { seed, ok: failure === undefined, failure, events, simulatedMs: Math.min(now, checkAt[1]), masterChanges, sync, chaos: counts };
 }
