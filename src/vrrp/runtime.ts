@@ -18,6 +18,7 @@ import { SocketTransport } from './socket-transport.ts';
 import { GroupCoordinator } from './runtime-group.ts';
 import { GarpSender } from './runtime-garp.ts';
 import { REHEARSAL_INTERVAL_MS } from './rehearsal.ts';
+import { planReload } from './reload-plan.ts';
 import { ClaimWatcher } from '../vips/claim-watch.ts';
 import { buildInstance, primaryAddress, type AddrView, type LinkView } from './runtime-build.ts';
 import { initialOk, scriptTrackings, trackerFor } from './runtime-track.ts';
@@ -171,21 +172,16 @@ export class VrrpRuntime {
     const old = this.#model;
     const sameGlobals = sameJson(old.globalDefs, next.globalDefs) && sameJson(old.vrrpScripts, next.vrrpScripts);
     const groupOf = (m: Model, name: string) => m.vrrpSyncGroups.find((sg) => sg.group.includes(name));
-    const unchanged = new Set<string>();
-    // Changed only in `priority` (never to or from 255, the owner's rules differ): kept in place.
-    const reprioritised = new Map<string, number>();
-    const withoutPriority = (i: VrrpInstance) => ({ ...i, priority: 0 });
-    for (const inst of next.vrrpInstances) {
-      const prev = old.vrrpInstances.find((i) => i.name === inst.name);
-      if (!prev || !this.runners.has(inst.name) || !sameGlobals || !sameJson(groupOf(old, inst.name), groupOf(next, inst.name))) continue;
-      if (sameJson(prev, inst)) unchanged.add(inst.name);
-      else if (prev.priority !== 255 && inst.priority !== 255 && sameJson(withoutPriority(prev), withoutPriority(inst))) {
-        unchanged.add(inst.name);
-        reprioritised.set(inst.name, inst.priority);
-      }
-    }
-    // A sync group moves together: if one member changes, restart all of its members.
-    for (const sg of next.vrrpSyncGroups) if (sg.group.some((m) => !unchanged.has(m))) for (const m of sg.group) unchanged.delete(m);
+    // reload-plan.ts decides: kept, kept with a new priority, or restarted (sync groups as one).
+    const { kept: unchanged, reprioritised } = planReload(
+      next.vrrpInstances.map((inst) => {
+        const prev = old.vrrpInstances.find((i) => i.name === inst.name);
+        const keepable = prev && this.runners.has(inst.name) && sameGlobals && sameJson(groupOf(old, inst.name), groupOf(next, inst.name));
+        return { name: inst.name, prev: keepable ? prev : undefined, next: inst };
+      }),
+      next.vrrpSyncGroups.map((sg) => sg.group),
+      { priorityOf: (i: VrrpInstance) => i.priority, withPriority: (i: VrrpInstance, priority: number) => ({ ...i, priority }), same: sameJson },
+    );
     const stopped = [...this.runners.keys()].filter((n) => !unchanged.has(n));
     await this.#tracks?.stop();
     const going = stopped.map((n) => this.runners.get(n)!);

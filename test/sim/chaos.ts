@@ -4,6 +4,7 @@
 import { ip, type IpBytes } from '../../src/vrrp/addr.ts';
 import { encodeAdvert, AUTH_PASS, DROP_REASONS, type DropReason } from '../../src/vrrp/packet.ts';
 import type { Rng } from './prng.ts';
+import { planReload } from '../../src/vrrp/reload-plan.ts';
 
 /** The per-router, per-VRID configuration a reload can change. */
 export interface InstanceSpec {
@@ -29,26 +30,15 @@ function same(a: InstanceSpec, b: InstanceSpec): boolean {
 }
 
 /**
- * What the daemon's reload does with each instance of one router: the same rules as
- * VrrpRuntime.applyModel (src/vrrp/runtime.ts), which is async and drives live runners, so it
- * cannot be called here: unchanged -> kept; changed only in priority, never to or from 255
- * (the owner's rules differ) -> kept and reprioritised; anything else -> restarted; and a sync
- * group moves together: if one member is restarted, all are.
+ * What the daemon's reload does with each instance of one router: the daemon's own decision
+ * (src/vrrp/reload-plan.ts planReload, as VrrpRuntime.applyModel calls it) over these specs.
  */
 export function reloadPlan(members: readonly { name: string; prev: InstanceSpec; next: InstanceSpec }[], syncGroup: boolean): ReloadPlan {
-  const kept = new Set<string>();
-  const reprioritised = new Map<string, number>();
-  for (const m of members) {
-    if (same(m.prev, m.next)) kept.add(m.name);
-    else if (m.prev.basePriority !== 255 && m.next.basePriority !== 255 && same({ ...m.prev, basePriority: 0 }, { ...m.next, basePriority: 0 })) {
-      kept.add(m.name);
-      reprioritised.set(m.name, m.next.basePriority);
-    }
-  }
-  if (syncGroup && members.some((m) => !kept.has(m.name))) {
-    kept.clear();
-    reprioritised.clear();
-  }
+  const { kept, reprioritised } = planReload(members, syncGroup ? [members.map((m) => m.name)] : [], {
+    priorityOf: (c) => c.basePriority,
+    withPriority: (c, basePriority) => ({ ...c, basePriority }),
+    same,
+  });
   return {
     kept: members.filter((m) => kept.has(m.name)).map((m) => m.name),
     reprioritised,

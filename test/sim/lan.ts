@@ -6,7 +6,7 @@
 // reloads, hostile packets), then the network heals and every router is restarted if down. After
 // the convergence time the invariant must hold.
 //
-// Reloads (chaos.ts reloadPlan) follow what the daemon does on SIGHUP (src/vrrp/runtime.ts
+// Reloads (chaos.ts reloadPlan, the daemon's own src/vrrp/reload-plan.ts) follow what the daemon does on SIGHUP (src/vrrp/runtime.ts
 // applyModel): an unchanged instance keeps running untouched, a priority-only change is the
 // fsm's `base_priority` event (state and VIPs kept), any other change stops the instance
 // (priority 0, VIPs released) and starts a new one whose script trackers start at initialOk()
