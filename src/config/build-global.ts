@@ -26,7 +26,9 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpGnaIntervalMs: 0,
     vrrpMinGarp: false,
     vrrpLowerPrioNoAdvert: false,
-    vrrpHigherPrioSendAdvert: false,
+    // On, unlike keepalived (off): after a split brain heals it is what makes the winner
+    // re-announce the VIPs (resolve-vrrp.ts says why).
+    vrrpHigherPrioSendAdvert: true,
     vrrpDownTimerAdverts: 3,
     vrrpStrict: false,
     vrrpSkipCheckAdvAddr: false,

@@ -41,6 +41,7 @@ export interface GlobalDefs {
   vrrpGnaIntervalMs: number;
   vrrpMinGarp: boolean;
   vrrpLowerPrioNoAdvert: boolean;
+  /** Default of higherPrioSendAdvert: true in keepalived-ts, false in keepalived (see resolve-vrrp.ts). */
   vrrpHigherPrioSendAdvert: boolean;
   vrrpDownTimerAdverts: number;
   vrrpStrict: boolean;
@@ -210,6 +211,7 @@ export interface VrrpInstance extends SourceRef {
   skipCheckAdvAddr: boolean;
   strictMode: boolean;
   lowerPrioNoAdvert: boolean;
+  /** A MASTER yielding to a higher-priority advert sends one advert of its own first. */
   higherPrioSendAdvert: boolean;
   downTimerAdverts: number;
   notifyMaster?: string;

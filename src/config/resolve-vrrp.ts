@@ -81,6 +81,13 @@ export function resolveInstance(raw: RawInstance, g: GlobalDefs, t: Trackables, 
     skipCheckAdvAddr: f.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strictMode,
     lowerPrioNoAdvert: f.lowerPrioNoAdvert ?? (strictMode ? true : g.vrrpLowerPrioNoAdvert),
+    // On by default here (keepalived: off). When a split brain heals, the loser hears the
+    // winner's higher-priority advert and steps down; the winner re-announces the VIPs (GARP / NA,
+    // garp_lower_prio_repeat) only on hearing a LOWER-priority advert, which never comes if the
+    // loser yielded before its own next advert, and clients keep the loser's MAC until their ARP/ND
+    // entry ages out. One advert from the loser as it yields is that lower-priority advert.
+    // As in vrrp_complete_instance: strict mode defaults it off (and rules-vrrp.ts clears an
+    // explicit `higher_prio_send_advert` there with a warning).
     higherPrioSendAdvert: f.higherPrioSendAdvert ?? (strictMode ? false : g.vrrpHigherPrioSendAdvert),
     downTimerAdverts: f.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     notifyMaster: f.notifyMaster,

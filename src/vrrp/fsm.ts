@@ -88,7 +88,8 @@ export function makeConfig(input: InstanceConfigInput): { config: InstanceConfig
     preemptDelayMs: 0,
     downTimerAdverts: DEFAULT_DOWN_TIMER_ADVERTS,
     lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
+    // keepalived-ts default (keepalived: off): see resolve-vrrp.ts, issue 6 "stale ARP caches".
+    higherPrioSendAdvert: true,
     ...input,
     family,
     basePriority,
@@ -148,7 +149,10 @@ export interface InstanceState {
   readonly syncFault: boolean;
   readonly timers: Readonly<Partial<Record<TimerKind, TimerSlot>>>;
   readonly nextToken: number;
-  /** VIPs are configured on the interface (MASTER, or STOP during a graceful handover). */
+  /**
+   * VIPs are configured on the interface: MASTER; STOP during a graceful handover; BACKUP for at
+   * most CLAIM_GRACE_MS after yielding to a higher-priority master (until its GARP / NA is seen).
+   */
   readonly vipsHeld: boolean;
   /** Graceful handover: the new master's first advert was seen; its GARPs are awaited. */
   readonly handoverNewMaster: IpBytes | undefined;
@@ -319,6 +323,8 @@ function dispatch(ctx: Ctx, ev: VrrpEvent): void {
     case 'vips_claimed':
       if (ctx.s.state === 'STOP' && ctx.s.vipsHeld) {
         finishHandover(ctx, `(${name(ctx)}) new master's gratuitous ARP/NA seen, releasing VIPs`);
+      } else if (ctx.s.state === 'BACKUP' && ctx.s.vipsHeld) {
+        releaseYielded(ctx, `(${name(ctx)}) new master's gratuitous ARP/NA seen, releasing VIPs`);
       }
       return;
   }
@@ -403,6 +409,11 @@ function becomeMaster(ctx: Ctx, now: number, followingGroup: boolean, why?: stri
   // "Send an ADVERTISEMENT" first so the old master drops its VIPs before our GARPs.
   sendAdvert(ctx, advertPriority(s));
   if (why !== undefined) log(ctx, why, 'detail');
+  if (s.vipsHeld) {
+    // Still holding them after yielding (releaseYielded): keep them, stop waiting to release.
+    cancelTimer(ctx, 'handover');
+    ctx.actions.push({ type: 'watch_claims', on: false });
+  }
   transition(ctx, 'MASTER', followingGroup);
   s.wantState = 'MASTER';
   log(ctx, `(${name(ctx)}) Entering MASTER STATE`);
@@ -422,10 +433,23 @@ function becomeMaster(ctx: Ctx, now: number, followingGroup: boolean, why?: stri
   ctx.counters.becomeMaster++;
 }
 
-/** vrrp_state_leave_master: optional priority-0 advert, VIPs removed, master timers cancelled. */
-function leaveMaster(ctx: Ctx, sendPriorityZero: boolean): void {
+/**
+ * vrrp_state_leave_master: optional priority-0 advert, VIPs removed, master timers cancelled.
+ * `yieldAt`: yielding to a higher-priority master, keep the VIPs until its GARP / NA shows (see
+ * releaseYielded) -- make-before-break, as the graceful handover.
+ */
+function leaveMaster(ctx: Ctx, sendPriorityZero: boolean, yieldAt?: number): void {
   if (sendPriorityZero) sendAdvert(ctx, 0);
-  if (ctx.s.vipsHeld) {
+  if (ctx.s.vipsHeld && yieldAt !== undefined) {
+    // keepalived removes the VIPs at once; the new master adds its own and announces them a
+    // netlink round trip (a few ms for a daemon just started) after its advert, and clients
+    // sending in between are dropped. We keep answering until its GARP / NA is seen on the
+    // wire ('vips_claimed'), CLAIM_GRACE_MS at most. Both hosts serving the VIP for that
+    // moment is harmless: the GARPs decide where clients send.
+    log(ctx, `(${name(ctx)}) keeping VIPs until the new master announces them`, 'detail');
+    ctx.actions.push({ type: 'watch_claims', on: true });
+    setTimer(ctx, 'handover', yieldAt + CLAIM_GRACE_MS);
+  } else if (ctx.s.vipsHeld) {
     log(ctx, `(${name(ctx)}) removing VIPs.`, 'detail');
     ctx.actions.push({ type: 'remove_vips' });
     ctx.s.vipsHeld = false;
@@ -449,6 +473,7 @@ function enterBackup(ctx: Ctx, now: number, opts: { init?: boolean; followingGro
 /** Any state -> FAULT (vrrp_state_leave_fault's counterpart): a master sends priority 0 first. */
 function enterFault(ctx: Ctx, opts: { init?: boolean; followingGroup?: boolean }): void {
   if (ctx.s.state === 'MASTER') leaveMaster(ctx, true);
+  else if (ctx.s.vipsHeld) releaseYielded(ctx, `(${name(ctx)}) fault while yielding, releasing VIPs`);
   cancelTimer(ctx, 'master_down');
   ctx.s.preemptDeadlineMs = undefined;
   transition(ctx, 'FAULT', opts.followingGroup === true);
@@ -588,7 +613,8 @@ function masterRx(ctx: Ctx, now: number, adv: VrrpAdvert, src: IpBytes): void {
   if (adv.priority > ours) log(ctx, `(${n}) Master received advert from ${from} with higher priority ${adv.priority}, ours ${ours}`);
   else log(ctx, `(${n}) Master received advert from ${from} with same priority ${adv.priority} but higher IP address than ours`);
   if (s.config.higherPrioSendAdvert) sendAdvert(ctx, ours);
-  leaveMaster(ctx, false);
+  // A sync group moves as one: its members release together, at once.
+  leaveMaster(ctx, false, s.config.syncGroup === undefined ? now : undefined);
   adoptMasterInterval(ctx, adv, 'new master');
   s.masterAddr = src;
   s.masterPriority = adv.priority;
@@ -636,6 +662,10 @@ function onTimer(ctx: Ctx, now: number, kind: TimerKind, token: number): void {
       ctx.actions.push({ type: 'garp', repeat: s.config.garp.lowerPrioRepeat });
       return;
     case 'handover':
+      if (s.state === 'BACKUP' && s.vipsHeld) {
+        releaseYielded(ctx, `(${name(ctx)}) no gratuitous ARP/NA from the new master within ${CLAIM_GRACE_MS} ms, releasing VIPs`);
+        return;
+      }
       if (s.state === 'STOP' && s.vipsHeld) {
         finishHandover(
           ctx,
@@ -744,6 +774,7 @@ function onStop(ctx: Ctx, now: number, handover: boolean): void {
     return;
   }
   if (s.state === 'MASTER') leaveMaster(ctx, true);
+  else if (s.vipsHeld) releaseYielded(ctx, `(${name(ctx)}) stopping, releasing VIPs`);
   cancelAllTimers(ctx);
   transition(ctx, 'STOP', false);
   ctx.actions.push({ type: 'notify', state: 'STOP', priority: advertPriority(s) });
@@ -761,6 +792,15 @@ export function handoverBoundMs(s: InstanceState): number {
       downTimerAdverts: s.config.downTimerAdverts,
     }),
   );
+}
+
+/** A backup that yielded with its VIPs kept (leaveMaster's yieldAt) lets them go now. */
+function releaseYielded(ctx: Ctx, line: string): void {
+  log(ctx, line, 'detail');
+  ctx.actions.push({ type: 'remove_vips' });
+  ctx.actions.push({ type: 'watch_claims', on: false });
+  ctx.s.vipsHeld = false;
+  cancelTimer(ctx, 'handover');
 }
 
 function finishHandover(ctx: Ctx, line: string): void {

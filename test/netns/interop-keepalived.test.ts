@@ -77,6 +77,10 @@ describe('interop with keepalived 2.2.7', { skip: haveKeepalivedTools ? false : 
     const ka2 = startKa(conf(instanceBlock({ priority: 150 })));
     assert.ok(await waitFor(only('r2'), START_MS), dumpAll());
     assert.ok(await d.waitLine(/Master received advert from 10\.99\.0\.2 with higher priority 150, ours 100/, 2000), d.dump());
+    // Ours yields with one advert of its own (higher_prio_send_advert, on by default in
+    // keepalived-ts): keepalived takes it as any lower-priority advert and re-announces the VIP.
+    // Not a packet error (KEEPALIVED_PACKET_ERRORS, checked below).
+    assert.ok(await ka2.waitLine(/\(VI_1\) Received advert from 10\.99\.0\.1 with lower priority 100, ours 150, forcing new election/, 2000), ka2.dump());
     await lab.stopAll(3000);
     await stopKa(ka2);
   });
@@ -94,6 +98,10 @@ describe('interop with keepalived 2.2.7', { skip: haveKeepalivedTools ? false : 
     const ka2 = startKa(v2(150));
     assert.ok(await waitFor(only('r2'), mdiMs(1, 150, 2) + START_MS), dumpAll());
     assert.ok(await d.waitLine(/Master received advert from 10\.99\.0\.2 with higher priority 150, ours 100/, 2000), d.dump());
+    // Ours yields with one advert of its own (higher_prio_send_advert, on by default in
+    // keepalived-ts): keepalived takes it as any lower-priority advert and re-announces the VIP.
+    // Not a packet error (KEEPALIVED_PACKET_ERRORS, checked below).
+    assert.ok(await ka2.waitLine(/\(VI_1\) Received advert from 10\.99\.0\.1 with lower priority 100, ours 150, forcing new election/, 2000), ka2.dump());
     await lab.stopAll(3000);
     await stopKa(ka2);
   });

@@ -75,6 +75,10 @@ describe('VRRP election on a bridge (3 routers + client)', () => {
     assert.ok(await waitFor(onlyHolder('r1'), START_MS), `r1 should preempt back\n${dumpAll()}`);
     assert.ok(await daemons.get('r2')!.waitLine(/Master received advert from 10\.99\.0\.1 with higher priority 150, ours 100/, 2000), dumpAll());
     assert.ok(await daemons.get('r2')!.waitLine(/\(VI_1\) Entering BACKUP STATE$/, 2000));
+    // Make-before-break (beyond keepalived): r2 answers for the VIP until r1's gratuitous ARP is
+    // on the wire, and lets it go as soon as it sees it (not after the CLAIM_GRACE_MS bound).
+    assert.ok(await daemons.get('r2')!.waitLine(/\(VI_1\) keeping VIPs until the new master announces them/, 2000), dumpAll());
+    assert.ok(await daemons.get('r2')!.waitLine(/\(VI_1\) new master's gratuitous ARP\/NA seen, releasing VIPs/, 2000), dumpAll());
     assert.ok(await waitFor(() => lab.neigh('c', VIP)?.lladdr === lab.host('r1').mac, 2000), 'client ARP entry follows r1');
     assert.ok(lab.ping('c', VIP, 2));
     assert.ok(await d1.waitLine(/\(VI_1\) Entering MASTER STATE/, 1000), d1.dump());

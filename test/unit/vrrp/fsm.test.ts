@@ -137,14 +137,64 @@ test('priority-0 advert: BACKUP waits only skew_time', () => {
   assert.equal(fire(r.state, 'master_down').state.state, 'MASTER');
 });
 
-test('MASTER receiving a higher-priority advert goes BACKUP, removes VIPs, sends no priority-0 advert', () => {
-  const r = rx(master(), 5000, 150, LOWER_IP);
+test('MASTER receiving a higher-priority advert goes BACKUP, sends no priority-0 advert, and keeps its VIPs until the new master announces them', () => {
+  const r = rx(master({ higherPrioSendAdvert: false }), 5000, 150, LOWER_IP);
   assert.equal(r.state.state, 'BACKUP');
   assert.deepEqual(lines(r.actions, 'info'), ['(VI_1) Master received advert from 10.0.0.2 with higher priority 150, ours 100', '(VI_1) Entering BACKUP STATE']);
   assert.deepEqual(sent(r.actions), []);
-  assert.deepEqual(kinds(r.actions), ['remove_vips', 'cancel_timer:advert', 'cancel_timer:garp', 'transition', 'notify', 'set_timer:master_down']);
-  assert.equal(r.state.vipsHeld, false);
+  assert.deepEqual(kinds(r.actions), ['watch_claims', 'set_timer:handover', 'cancel_timer:advert', 'cancel_timer:garp', 'transition', 'notify', 'set_timer:master_down']);
+  assert.equal(r.state.vipsHeld, true);
+  assert.equal(timerAt(r.actions, 'handover'), 5000 + CLAIM_GRACE_MS);
   assert.equal(timerAt(r.actions, 'master_down'), 5000 + MDI_V2_P100);
+});
+
+test('yield make-before-break: the new master\'s GARP / NA seen releases the VIPs at once, and only once', () => {
+  const y = rx(master(), 5000, 150, LOWER_IP).state;
+  const c = step(y, { type: 'vips_claimed', now: 5003 });
+  assert.equal(c.state.state, 'BACKUP');
+  assert.equal(c.state.vipsHeld, false);
+  assert.deepEqual(kinds(c.actions), ['remove_vips', 'watch_claims', 'cancel_timer:handover']);
+  assert.deepEqual(step(c.state, { type: 'vips_claimed', now: 5004 }).actions, []);
+  assert.equal(c.state.timers.handover, undefined, 'the release bound is cancelled');
+});
+
+test('yield make-before-break: without the new master\'s GARP the VIPs go CLAIM_GRACE_MS after its advert', () => {
+  const y = rx(master(), 5000, 150, LOWER_IP).state;
+  const t = fire(y, 'handover', 5000 + CLAIM_GRACE_MS);
+  assert.equal(t.state.vipsHeld, false);
+  assert.ok(t.actions.some((a) => a.type === 'remove_vips'));
+  assert.equal(t.state.state, 'BACKUP');
+});
+
+test('yield make-before-break: a fault or a stop while yielding releases the VIPs at once', () => {
+  const y = rx(master(), 5000, 150, LOWER_IP).state;
+  const f = step(y, { type: 'fault', now: 5001, key: 'eth0', faulted: true });
+  assert.equal(f.state.state, 'FAULT');
+  assert.equal(f.state.vipsHeld, false);
+  assert.ok(f.actions.some((a) => a.type === 'remove_vips'));
+  const st = step(y, { type: 'stop', now: 5001 });
+  assert.equal(st.state.state, 'STOP');
+  assert.equal(st.state.vipsHeld, false);
+  assert.deepEqual(kinds(st.actions).filter((k) => k === 'remove_vips'), ['remove_vips']);
+});
+
+test('yield make-before-break: taking over again while yielding keeps the VIPs and stops waiting to release them', () => {
+  const y = rx(master(), 5000, 150, LOWER_IP).state;
+  const m = fire(y, 'master_down');
+  assert.equal(m.state.state, 'MASTER');
+  assert.equal(m.state.vipsHeld, true);
+  assert.ok(kinds(m.actions).includes('cancel_timer:handover'));
+  assert.ok(m.actions.some((a) => a.type === 'watch_claims' && !a.on));
+  assert.ok(m.actions.some((a) => a.type === 'garp'), 'announces again: clients may have moved');
+  assert.equal(m.state.timers.handover, undefined);
+});
+
+test('yield make-before-break: sync-group members release at once (the group moves as one)', () => {
+  const m = step(started({ syncGroup: 'VG_1' }), { type: 'sync', now: 100, directive: 'MASTER' }).state;
+  assert.equal(m.state, 'MASTER');
+  const r = rx(m, 5000, 150, LOWER_IP);
+  assert.equal(r.state.vipsHeld, false);
+  assert.ok(r.actions.some((a) => a.type === 'remove_vips'));
 });
 
 test('MASTER receiving an equal-priority advert from a higher IP goes BACKUP', () => {
@@ -180,6 +230,17 @@ test('higher_prio_send_advert: MASTER sends one advert before yielding', () => {
   const r = rx(master({ higherPrioSendAdvert: true }), 5000, 150, HIGHER_IP);
   assert.deepEqual(sent(r.actions), [100]);
   assert.equal(r.state.state, 'BACKUP');
+});
+
+test('higher_prio_send_advert is on by default (keepalived: off), also for an equal priority from a higher IP', () => {
+  // After a split brain heals this advert is the lower-priority one the winner must hear to
+  // re-announce the VIPs (test/netns/vrrp-splitbrain.test.ts).
+  const m = master();
+  assert.equal(m.config.higherPrioSendAdvert, true);
+  assert.deepEqual(sent(rx(m, 5000, 150, LOWER_IP).actions), [100]);
+  const tie = rx(m, 5000, 100, HIGHER_IP);
+  assert.deepEqual(sent(tie.actions), [100]);
+  assert.equal(tie.state.state, 'BACKUP');
 });
 
 test('priority-0 advert received by MASTER: send an advert at once', () => {
