@@ -89,9 +89,11 @@ function runner(name: string, src: string, priority: number, clock: ManualClock 
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-test('runner: two instances on a fake segment elect the higher priority, which adds its VIPs and sends GARPs', async () => {
+/** A (150) and B (100) on a fake segment, started and run for 2 s of manual time. */
+async function startedPair(tune: (seg: FakeSegment) => void = () => undefined) {
   const clock = new ManualClock();
   const seg = new FakeSegment();
+  tune(seg);
   const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
   const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec);
   const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec);
@@ -99,6 +101,11 @@ test('runner: two instances on a fake segment elect the higher priority, which a
   b.start();
   clock.advance(2000);
   await flush();
+  return { clock, seg, rec, a, b };
+}
+
+test('runner: two instances on a fake segment elect the higher priority, which adds its VIPs and sends GARPs', async () => {
+  const { clock, seg, rec, a, b } = await startedPair();
   assert.equal(a.state.state, 'MASTER');
   assert.equal(b.state.state, 'BACKUP');
   assert.deepEqual(rec.vipOps, ['A add']);
@@ -113,15 +120,7 @@ test('runner: two instances on a fake segment elect the higher priority, which a
 });
 
 test('runner: adverts failing the receive checks are dropped and counted by reason (TTL not 255)', async () => {
-  const clock = new ManualClock();
-  const seg = new FakeSegment();
-  seg.ttl = 64;
-  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
-  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec);
-  const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec);
-  a.start();
-  b.start();
-  clock.advance(2000);
+  const { a, b } = await startedPair((seg) => (seg.ttl = 64));
   // Nobody hears anybody: both become master (split brain), and the drops say why.
   assert.equal(a.state.state, 'MASTER');
   assert.equal(b.state.state, 'MASTER');
@@ -229,16 +228,7 @@ test('runner: the master-down timer runs from the advert\'s kernel arrival (RxPa
   // = 360.94 ms (RFC 5798 §6.1). An advert handled 3 ms after the kernel received it restarts the
   // timer from its arrival, so the takeover comes 3 ms sooner than from its handling.
   for (const ageMs of [undefined, 3]) {
-    const clock = new ManualClock();
-    const seg = new FakeSegment();
-    seg.ageMs = ageMs;
-    const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
-    const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec);
-    const b = runner('B', '10.0.0.2', 100, clock, seg.transport(), rec);
-    a.start();
-    b.start();
-    clock.advance(2000);
-    await flush();
+    const { clock, seg, a, b } = await startedPair((s) => (s.ageMs = ageMs));
     assert.equal(a.state.state, 'MASTER');
     // A's next advert, then A dies silently.
     const n = seg.sent.length;
