@@ -4,6 +4,7 @@
 // "Scale": 250 masters cost keepalived 0.40 CPU-s in 30 s, about 1.3 % of a core, ~13 MB RSS).
 // Ours runs as deployed: node with deploy/lab/daemon.ts's daemonNodeFlags (those of the systemd
 // unit and the bin shebang), after one warm-up start (warmUp below).
+// Options: --window SEC (30), --counts 1,50,250, --daemon ours|keepalived (both).
 import { mkdtempSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -88,8 +89,9 @@ async function measure(kind: DaemonKind, n: number, windowSec: number): Promise<
 
 /**
  * One short start of a daemon before measuring: node's compile cache holds the type-stripped
- * sources, and a start after any source change misses it, loads the TypeScript stripper and keeps
- * ~17 MB more RSS for its whole life - a figure of the checkout, not of the daemon.
+ * sources, and a start after any source change misses it. The daemon then re-executes itself once
+ * (src/daemon/cli.ts) rather than keep the TypeScript stripper's ~17 MB, so RSS is the same either
+ * way; the warm-up keeps that first cold start out of the measured runs.
  */
 async function warmUp(kind: DaemonKind): Promise<void> {
   const lab = createLab(`kw${process.pid % 1000}`, ['d1']);
@@ -134,6 +136,15 @@ export async function benchScale(opts: { counts?: number[]; windowSec?: number; 
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const i = args.indexOf('--window');
-  await benchScale({ windowSec: i >= 0 ? Number(args[i + 1]) : 30 });
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const counts = opt('--counts')?.split(',').map(Number);
+  const only = opt('--daemon');
+  await benchScale({
+    windowSec: Number(opt('--window') ?? 30),
+    counts,
+    daemons: only === 'ours' ? [oursDaemon] : only === 'keepalived' ? [keepalivedDaemon] : undefined,
+  });
 }

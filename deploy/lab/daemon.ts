@@ -20,9 +20,10 @@ export const keepalivedDaemon: DaemonKind = {
 
 /**
  * Node flags for the daemon, the same as its shebang and the systemd unit (why: src/cli/bin.js):
- * a small young generation, and V8's optimising tiers off until a health-check side needs them.
+ * a small young generation, V8's optimising tiers off and its heap tuned for size until a
+ * health-check side needs them.
  */
-export const daemonNodeFlags = ['--max-semi-space-size=2', '--no-opt', '--no-maglev'];
+export const daemonNodeFlags = ['--max-semi-space-size=2', '--no-opt', '--no-maglev', '--optimize-for-size'];
 
 export const oursDaemon: DaemonKind = {
   name: 'keepalived-ts',

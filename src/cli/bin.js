@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --no-opt --no-maglev
+#!/usr/bin/env -S node --max-semi-space-size=2 --no-opt --no-maglev --optimize-for-size
 // Entry shim: keepalived-ts runs TypeScript directly on Node 24 (type stripping).
 //
 // Node flags (measured with bench/vrrp/scale.ts at 250 instances; the launchers that run
@@ -8,6 +8,17 @@
 //   live young objects fit in a few hundred kB. V8 sizes the heap at start-up: only a node flag.
 // --no-opt --no-maglev: the optimising tiers cost ~19 MB of RSS and no measurable VRRP CPU; the
 //   daemon turns them back on for the health-check side (src/daemon/jit-tiers.ts).
+// --optimize-for-size: V8's "favour memory size over execution speed" mode (its heap-growing
+//   heuristics; our code runs on the interpreter tiers anyway): 66-67 -> 62.5-64 MB of RSS at 250
+//   instances, CPU within the noise (0.22-0.28 vs 0.23-0.28 CPU-s per 30 s, same code). The
+//   health-check side turns it off again with the tiers (src/daemon/jit-tiers.ts).
+// Tried and not kept (bench/vrrp/scale.ts, 250 instances, RSS): MALLOC_ARENA_MAX=2, --v8-pool-size=1,
+//   --single-threaded(-gc), --max-lazy, --stack-size=256, --heap-growing-percent=10,
+//   --compact-on-every-full-gc: no change (all within 0.5 MB); --max-semi-space-size=1: -1 MB,
+//   nothing more with --optimize-for-size; --no-sparkplug: -1.7 MB more, but the takeover path
+//   would run on the bare interpreter, not measured with bench/vrrp/failover.ts yet, so left
+//   off; --lite-mode and --jitless: imply no WebAssembly, which Node's TypeScript stripper needs
+//   on a compile-cache miss (the daemon does not start).
 import { enableCompileCache } from 'node:module';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -21,6 +32,9 @@ if (major < 24) {
 // $TMPDIR/node-compile-cache); NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 try {
   enableCompileCache();
+  // The cache was on before the first .ts module: a daemon start that still loaded the stripper
+  // met a cold cache and may re-execute itself once to drop it (src/daemon/cli.ts).
+  globalThis[Symbol.for('keepalived-ts.compile-cache-from-entry')] = true;
 } catch {
   // best effort: a read-only or missing cache directory only costs start-up time
 }

@@ -24,7 +24,9 @@ import { formatData, formatStats, writeDump } from './dumps.ts';
 import type { LvsSide } from './lvs-side.ts';
 import { enableOptimizingTiers } from './jit-tiers.ts';
 import { SelfBalancer } from './self-balance.ts';
-import { LvsSyncDaemon } from '../lvs/sync-daemon.ts';
+// Type only: the IPVS sync daemon (and with it the IPVS generic-netlink client) is loaded when the
+// configuration has lvs_sync_daemon (RSS of a VRRP-only daemon, bench/vrrp/scale.ts).
+import type { LvsSyncDaemon } from '../lvs/sync-daemon.ts';
 
 /** The part of the model the VRRP side runs: none of it with -C (checks only). */
 function vrrpPart(model: Model, o: DaemonOptions): Model {
@@ -81,7 +83,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger = makeLogger(o))
   }
   const selfBalancer = sb;
   // lvs_sync_daemon: the backup sync daemon now, switched with its VRRP instance's state.
-  const syncd = o.checkOnly ? null : LvsSyncDaemon.fromModel(model, log);
+  const wantsSyncd = !o.checkOnly && (model.globalDefs.kept ?? []).some((k) => k.keyword === 'lvs_sync_daemon');
+  const syncd: LvsSyncDaemon | null = wantsSyncd ? (await import('../lvs/sync-daemon.ts')).LvsSyncDaemon.fromModel(model, log) : null;
   await syncd?.start();
   const wrapSb = selfBalancer ? (i: VrrpInstance, b: VipPort) => selfBalancer.wrap(i, b) : undefined;
   let runtime = new VrrpRuntime({ model: vrrpPart(model, o), log, dontReleaseVrrp: o.dontReleaseVrrp, wrapVips: syncd ? (i, b) => syncd.wrap(i, wrapSb ? wrapSb(i, b) : b) : wrapSb });

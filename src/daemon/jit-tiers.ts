@@ -1,4 +1,5 @@
-// V8's optimising tiers, off for a VRRP-only daemon and back on for the health-check side.
+// V8's optimising tiers (and --optimize-for-size), off for a VRRP-only daemon and back on for the
+// health-check side.
 //
 // The launchers (bin.js's shebang, deploy/systemd, deploy/lab/daemon.ts) start node with
 // `--no-opt --no-maglev`. Measured at 250 VRRP instances (bench/vrrp/scale.ts): RSS 86 -> 67 MB,
@@ -21,4 +22,9 @@ export function enableOptimizingTiers(): void {
   if (argv.includes('--jitless')) return;
   if (argv.includes('--no-maglev')) setFlagsFromString('--maglev');
   if (argv.includes('--no-opt') || argv.includes('--no-turbofan')) setFlagsFromString('--turbofan');
+  // --optimize-for-size (the launchers' heap tuning, src/cli/bin.js) trades speed for memory in
+  // V8's heuristics (its help text) and keeps the old generation tight, i.e. more major GCs: what
+  // suits idle VRRP instances, not a checker running thousands of probes a second. The sizes fixed
+  // at start stay; the heuristics read the flag as they go.
+  if (argv.includes('--optimize-for-size')) setFlagsFromString('--no-optimize-for-size');
 }

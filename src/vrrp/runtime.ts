@@ -107,6 +107,8 @@ export class VrrpRuntime {
   #stopping = false;
   /** The last transitions (status, debugging); bounded. */
   readonly transitions: { name: string; from: VrrpStateName; to: VrrpStateName; atMs: number }[] = [];
+  /** Called after each entry added to `transitions` (src/daemon/ops.ts records why, instead of polling). */
+  onTransitionRecorded: (() => void) | undefined;
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
@@ -442,6 +444,7 @@ export class VrrpRuntime {
       onTransition: (name, from, to) => {
         this.transitions.push({ name, from, to, atMs: this.clock.now() });
         if (this.transitions.length > 100) this.transitions.splice(0, this.transitions.length - 100);
+        this.onTransitionRecorded?.();
       },
       group: inst.syncGroup !== undefined ? this.groups.get(inst.syncGroup) : undefined,
       preciseTimers: this.clock === systemClock,
