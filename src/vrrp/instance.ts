@@ -347,9 +347,20 @@ export class InstanceRunner {
         });
         return;
       }
-      case 'notify':
-        this.ports.notify(this.name, { state: a.state, priority: a.priority });
+      case 'notify': {
+        // After the VIP work queued before it (keepalived runs notify scripts once the VIPs are
+        // set and the GARPs sent): starting a script forks, ~1-3 ms that a takeover's GARPs
+        // should not wait for. The chain keeps notifies in order with each other and with it.
+        const n: NotifyKind = { state: a.state, priority: a.priority };
+        this.#vipChain = this.#vipChain.then(() => {
+          try {
+            this.ports.notify(this.name, n);
+          } catch (e) {
+            this.ports.log.error({ instance: this.name, err: e }, `(${this.name}) notify failed: ${(e as Error).message}`);
+          }
+        });
         return;
+      }
       case 'notify_master_rx_lower_pri':
         this.ports.notify(this.name, { state: 'MASTER_RX_LOWER_PRI', priority: a.priority });
         return;
@@ -370,12 +381,13 @@ export class InstanceRunner {
   }
 
   /**
-   * A takeover worked out ahead (preciseTimer's `prepare`, ~2 ms before the master-down timer is
-   * due, only when no advert has come for 3 intervals): step() on the current state with the
-   * timer's due time as `now`, and the adverts it sends already encoded. If the timer then fires
-   * on that same state -- no event came in between, the state object is the same -- its result is
-   * applied as is: the takeover advert leaves without running the state machine or the encoder
-   * on the due-time path (~0.1 ms on the daemon's interpreter tiers). Anything else discards it.
+   * A takeover worked out ahead (preciseTimer's `prepare`, PRECISE_LEAD_MS = 4 ms before the
+   * master-down timer is due, only when no advert has come for 3 intervals): step() on the current
+   * state with the timer's due time as `now`, and the adverts it sends already encoded. If the
+   * timer then fires on that same state -- no event came in between, the state object is the
+   * same -- its result is applied as is: the takeover advert leaves without running the state
+   * machine or the encoder on the due-time path (~0.1 ms on the daemon's interpreter tiers).
+   * Anything else discards it.
    */
   #speculate(token: number, atMs: number): void {
     this.#speculation = undefined;

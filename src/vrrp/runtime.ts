@@ -10,7 +10,7 @@
 
 import type { Logger } from '../obs/log.ts';
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock.ts';
-import { ipEquals } from './addr.ts';
+import { ipEquals, type IpBytes } from './addr.ts';
 import type { VrrpStateName } from './fsm.ts';
 import { InstanceRunner, type InstancePorts, type NotifyKind, type RoutePort, type VipPort } from './instance.ts';
 import type { VrrpTransport } from './transport.ts';
@@ -572,11 +572,17 @@ export class VrrpRuntime {
 
   /** An automatically chosen source address may appear, change or vanish (IPv6 link-local after link up). */
   #recheckSources(): void {
+    // Once per interface and family, not per instance: every VIP added or removed comes back as an
+    // address event, so a mass takeover of N instances would otherwise cost N x N x addresses.
+    const primaries = new Map<string, IpBytes | undefined>();
     for (const name of this.#autoSrc) {
       const r = this.runners.get(name);
       if (!r) continue;
       const b = r.setup.binding;
-      const now = primaryAddress(b.family, this.#srcIf.get(name) ?? b.ifindex, this.#addrs);
+      const ifindex = this.#srcIf.get(name) ?? b.ifindex;
+      const key = `${b.family}/${ifindex}`;
+      if (!primaries.has(key)) primaries.set(key, primaryAddress(b.family, ifindex, this.#addrs));
+      const now = primaries.get(key);
       if (now && !ipEquals(now, b.src)) {
         b.src = now;
         r.setup.config.primaryAddr = now;

@@ -273,3 +273,25 @@ test('runner: with the real clock the takeover is worked out before the master-d
     b.dispose();
   }
 });
+
+test('runner: on becoming master the notify runs after the VIPs are added and the GARPs sent (keepalived\'s order)', async () => {
+  const order: string[] = [];
+  const clock = new ManualClock();
+  const seg = new FakeSegment();
+  const rec: Recorder = { vipOps: [], garps: [], notifies: [] };
+  const a = runner('A', '10.0.0.1', 150, clock, seg.transport(), rec, {
+    vips: {
+      add: async (v: readonly VipSpec[]) => (order.push('add'), v.map((vip) => ({ vip }))),
+      remove: async (v: readonly VipSpec[]) => (order.push('remove'), v.map((vip) => ({ vip }))),
+    },
+    garp: { send: () => void order.push('garp') },
+    notify: (_n, k) => void order.push(`notify ${k.state}`),
+  });
+  a.start();
+  clock.advance(2000);
+  await flush();
+  assert.equal(a.state.state, 'MASTER');
+  const m = order.indexOf('notify MASTER');
+  assert.ok(m > order.indexOf('add') && m > order.indexOf('garp') && order.indexOf('garp') > order.indexOf('add'), order.join(','));
+  a.dispose();
+});
