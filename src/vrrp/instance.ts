@@ -381,7 +381,7 @@ export class InstanceRunner {
   }
 
   /**
-   * A takeover worked out ahead (preciseTimer's `prepare`, PRECISE_LEAD_MS = 4 ms before the
+   * A takeover worked out ahead (preciseTimer's `prepare`, PRECISE_LEAD_MS = 3 ms before the
    * master-down timer is due, only when no advert has come for 3 intervals): step() on the current
    * state with the timer's due time as `now`, and the adverts it sends already encoded. If the
    * timer then fires on that same state -- no event came in between, the state object is the

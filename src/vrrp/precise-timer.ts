@@ -13,10 +13,11 @@ import type { Clock, TimerHandle } from '../lib/clock.ts';
 /**
  * How early the coarse timer wakes before the due time, ms. setTimeout's own lateness was measured
  * at up to ~2.2 ms in the daemon (bench/vrrp/failover.ts at v2 1 s: woken 2.4 ms to -0.2 ms ahead
- * with a 2 ms lead), so a 2 ms lead sometimes left the takeover that late; the setImmediate steps
- * that cover the lead cost only the lead's time, once per takeover.
+ * with a 2 ms lead), so a 2 ms lead sometimes left the takeover that late. 3 ms, not more: the
+ * setImmediate steps that cover the lead allocate, and a longer spin meets a scavenge more often
+ * (4 ms measured no better at 10 ms adverts). They cost only the lead's time, once per takeover.
  */
-export const PRECISE_LEAD_MS = 4;
+export const PRECISE_LEAD_MS = 3;
 
 /**
  * `prepare`, if given, runs once when the coarse timer wakes, PRECISE_LEAD_MS before the due time:
