@@ -12,7 +12,7 @@ import { rehearseTakeover } from './rehearsal.ts';
 import type { Clock, TimerHandle } from '../lib/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import { formatIp, ipEquals, type IpBytes } from './addr.ts';
-import { initialState, step, type InstanceConfig, type InstanceState, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpStateName } from './fsm.ts';
+import { initialState, step, type InstanceConfig, type InstanceState, type StepResult, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpStateName } from './fsm.ts';
 import { encodeAdvert, newDropCounters, countDrop, receiveAdvert, type DecodeOptions, type DropCounters, type RxCheckConfig } from './packet.ts';
 import type { TrackerState } from './priority.ts';
 import type { RxPacket, TransportBinding, VrrpTransport } from './transport.ts';
@@ -95,8 +95,6 @@ const MAX_RESETS = 5;
  * nothing and the event goes on.
  */
 export const FAULT_HOOK = Symbol.for('keepalived-ts.test.instance-fault');
-
-const advertKey = (priority: number, advertIntCs: number, dst: IpBytes): string => `${priority}/${advertIntCs}/${formatIp(dst)}`;
 type FaultHook = (instance: string, ev: VrrpEvent) => void;
 
 export class InstanceRunner {
@@ -114,10 +112,8 @@ export class InstanceRunner {
   /** The latest `now` fed to step(): packet times derived from kernel stamps never go back past it. */
   #lastNow = -Infinity;
   #lastDropLog = new Map<string, number>();
-  #speculation: { from: InstanceState; token: number; atMs: number; state: InstanceState; actions: readonly VrrpAction[]; payloads: Map<string, Uint8Array> } | undefined;
+  #speculation: { from: InstanceState; token: number; atMs: number; result: StepResult } | undefined;
   #precomputedTakeovers = 0;
-  /** Adverts encoded by #speculate, used by #sendAdvert while its result is applied. */
-  #preEncoded: Map<string, Uint8Array> | undefined;
   #attached = false;
   #unwatchClaims: (() => void) | undefined;
   /**
@@ -215,6 +211,11 @@ export class InstanceRunner {
 
   /** Feeds one event (through the sync group when there is one). */
   handle(ev: VrrpEvent): void {
+    this.#feed(ev);
+  }
+
+  /** handle(), with step()'s result for `ev` already worked out when `precomputed` is given. */
+  #feed(ev: VrrpEvent, precomputed?: StepResult): void {
     if (ev.now > this.#lastNow) this.#lastNow = ev.now;
     if (this.ports.group) {
       this.ports.group.handle(this.name, ev);
@@ -222,7 +223,7 @@ export class InstanceRunner {
     }
     try {
       (globalThis as { [FAULT_HOOK]?: FaultHook })[FAULT_HOOK]?.(this.name, ev);
-      const r = step(this.state, ev);
+      const r = precomputed ?? step(this.state, ev);
       this.apply(r.state, r.actions);
     } catch (e) {
       this.reset(e);
@@ -383,7 +384,8 @@ export class InstanceRunner {
   /**
    * A takeover worked out ahead (preciseTimer's `prepare`, PRECISE_LEAD_MS = 3 ms before the
    * master-down timer is due, only when no advert has come for 3 intervals): step() on the current
-   * state with the timer's due time as `now`, and the adverts it sends already encoded. If the
+   * state with the timer's due time as `now`, and the adverts it sends already encoded (into the
+   * #cachedAdvert cache, which the real send then finds). If the
    * timer then fires on that same state -- no event came in between, the state object is the
    * same -- its result is applied as is: the takeover advert leaves without running the state
    * machine or the encoder on the due-time path (~0.1 ms on the daemon's interpreter tiers).
@@ -395,12 +397,10 @@ export class InstanceRunner {
     try {
       const from = this.state;
       const result = step(from, { type: 'timer', now: atMs, kind: 'master_down', token });
-      const payloads = new Map<string, Uint8Array>();
       for (const a of result.actions) {
-        if (a.type !== 'send_advert') continue;
-        for (const dst of this.#advertDsts()) payloads.set(advertKey(a.priority, a.advertIntCs, dst), this.#encodeAdvert(a.priority, a.advertIntCs, dst));
+        if (a.type === 'send_advert') for (const dst of this.#advertDsts()) this.#cachedAdvert(a.priority, a.advertIntCs, dst);
       }
-      this.#speculation = { from, token, atMs, state: result.state, actions: result.actions, payloads };
+      this.#speculation = { from, token, atMs, result };
     } catch {
       // the real timer event will meet the same error in handle() and reset the instance
     }
@@ -411,21 +411,8 @@ export class InstanceRunner {
     const sp = this.#speculation;
     this.#speculation = undefined;
     if (!sp || sp.from !== this.state || sp.token !== token) return false;
-    const ev: VrrpEvent = { type: 'timer', now: sp.atMs, kind: 'master_down', token };
-    if (ev.now > this.#lastNow) this.#lastNow = ev.now;
-    try {
-      (globalThis as { [FAULT_HOOK]?: FaultHook })[FAULT_HOOK]?.(this.name, ev);
-    } catch (e) {
-      this.reset(e);
-      return true;
-    }
-    this.#preEncoded = sp.payloads;
     this.#precomputedTakeovers++;
-    try {
-      this.apply(sp.state, sp.actions);
-    } finally {
-      this.#preEncoded = undefined;
-    }
+    this.#feed({ type: 'timer', now: sp.atMs, kind: 'master_down', token }, sp.result);
     return true;
   }
 
@@ -438,8 +425,7 @@ export class InstanceRunner {
   }
 
   #sendAdvertTo(priority: number, advertIntCs: number, dst: IpBytes): void {
-    const pre = this.#preEncoded?.get(advertKey(priority, advertIntCs, dst));
-    const err = this.ports.transport.send(this.name, pre ?? this.#cachedAdvert(priority, advertIntCs, dst), dst);
+    const err = this.ports.transport.send(this.name, this.#cachedAdvert(priority, advertIntCs, dst), dst);
     if (err) this.#logDrop('send', `(${this.name}) ${err}`);
   }
 
