@@ -87,6 +87,12 @@ export class VmacManager {
     this.sock = sock;
   }
 
+  /** True when `ifindex` is one of our VMACs (its MAC is shared with the VRID's other routers). */
+  isVmac(ifindex: number): boolean {
+    for (const o of this.owned.values()) if (o.index === ifindex) return true;
+    return false;
+  }
+
   async #links(): Promise<Map<string, Link & { lower?: number }>> {
     const msgs = await this.sock.request(RTM_GETLINK, NLM_F_DUMP, encodeGetLinks());
     const out = new Map<string, Link & { lower?: number }>();

@@ -140,7 +140,11 @@ export class VrrpRuntime {
       gnaIntervalMs: g.vrrpGnaIntervalMs,
     });
     this.#claims = new ClaimWatcher({
-      macOf: (ix) => this.#links.get(ix)?.mac,
+      // A VMAC's MAC is the VRID's virtual MAC, shared by every router of the VRID (RFC 5798
+      // §7.3): an incoming frame from it is the new master's, never ours (our own sends are
+      // PACKET_OUTGOING). Without this a yielding use_vmac master never saw the claim and held
+      // the VIP for the whole grace time.
+      macOf: (ix) => (this.#vmacs?.isVmac(ix) ? undefined : this.#links.get(ix)?.mac),
       onError: (e) => log.warn(`cannot watch for the new master's gratuitous ARPs: ${e.message}`),
     });
     await this.#ensureNotifier();

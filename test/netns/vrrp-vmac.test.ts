@@ -64,7 +64,9 @@ describe('use_vmac: the VIP lives on a macvlan with the virtual MAC (2 routers +
     }
     assert.ok(!lab.hasVip('r1', VIP, 'eth0'), 'the VIP is not on the base interface');
     assert.deepEqual(lab.holders(VIP, ['r2']), [], 'the backup holds nothing on eth0');
-    assert.ok(!lab.hasVip('r2', VIP, 'vrrp.51'), 'nor on its VMAC');
+    // Started together, both may time out within the same few ms and be master for a moment (a
+    // legal race): r2 then yields to r1's advert and lets go once r1's GARP is on the wire.
+    assert.ok(await waitFor(() => !lab.hasVip('r2', VIP, 'vrrp.51'), 2000), `nor on its VMAC\n${dumpAll()}`);
   });
 
   test("the client's ARP entry for the VIP is the virtual MAC, and the VIP answers", async () => {
@@ -95,6 +97,22 @@ describe('use_vmac: the VIP lives on a macvlan with the virtual MAC (2 routers +
     // The answer really comes from r2 now: r2's VMAC received the client's echo requests.
     const rx = JSON.parse(sh('ip', ['-n', lab.host('r2').ns, '-j', '-s', 'link', 'show', 'dev', 'vrrp.51'])) as { stats64: { rx: { packets: number } } }[];
     assert.ok(rx[0].stats64.rx.packets > 0);
+  });
+
+  test("preempt back: the yielding master lets go on the new master's GARP from the shared virtual MAC, not after the grace time", async () => {
+    // r2 is master (previous test). The new master's GARPs carry the same virtual MAC as r2's own
+    // VMAC: they are still the claim r2 waits for before releasing (make-before-break).
+    const d2 = daemons.get('r2')!;
+    const r1 = startRouter('r1', 150);
+    assert.ok(await waitFor(() => lab.hasVip('r1', VIP, 'vrrp.51') && !lab.hasVip('r2', VIP, 'vrrp.51'), START_MS), dumpAll());
+    assert.ok(await d2.waitLine(/\(VI_1\) new master's gratuitous ARP\/NA seen, releasing VIPs/, 3000), `${d2.dump()}\n${r1.dump()}`);
+    assert.equal(d2.count(/no gratuitous ARP\/NA from the new master within/), 0, d2.dump());
+    assert.ok(await waitFor(() => lab.ping('c', VIP, 1), 5000), dumpAll());
+    assert.equal(lab.neigh('c', VIP)?.lladdr, VMAC);
+    // Back to r2 alone for the next test.
+    r1.signal('SIGTERM');
+    assert.ok(await r1.waitExit(FAILOVER_MS), r1.dump());
+    assert.ok(await waitFor(() => lab.hasVip('r2', VIP, 'vrrp.51'), FAILOVER_MS), dumpAll());
   });
 
   test('a VMAC left by a crashed run is reused at the next start', async () => {
