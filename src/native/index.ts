@@ -56,6 +56,12 @@ export interface NativeSockets {
   signal(signum: number, cb: (signum: number) => void): SignalHandle;
   /** clock_gettime(2) in ms; CLOCK_REALTIME = 0 (the clock of SO_TIMESTAMPNS). */
   clockGettime(clockId: number): number;
+  /** timerfd_create(2), non-blocking and close-on-exec; watch it with poll() and read(). */
+  timerfdCreate(clockId: number): number;
+  /** Arms a timerfd once, `ms` from now (or at `ms` on its clock when absolute); 0 or past: at once. */
+  timerfdSet(fd: number, ms: number, absolute: boolean): void;
+  /** read(2) of at most maxBytes; null when nothing is ready (EAGAIN). */
+  read(fd: number, maxBytes: number): Buffer | null;
 }
 
 export interface SignalHandle {

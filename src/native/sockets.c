@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -527,6 +528,67 @@ static napi_value js_clock_gettime(napi_env env, napi_callback_info info) {
   return v;
 }
 
+// timerfd_create(clock id): a one-shot deadline the kernel keeps with hrtimer precision; watched
+// with poll() like a socket, so the loop sleeps in epoll until it is due instead of spinning.
+static napi_value js_timerfd_create(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t id;
+  if (argc < 1 || !get_int(env, argv[0], &id)) return throw_type(env, "timerfdCreate(clockId) expected");
+  int fd = timerfd_create((clockid_t)id, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "timerfd_create");
+  return make_int(env, fd);
+}
+
+// timerfdSet(fd, ms, absolute): arms the deadline (no repeat). A zero it_value would disarm it,
+// so a deadline of 0 (or already passed, negative, NaN) becomes 1 ns: it expires at once.
+static napi_value js_timerfd_set(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd;
+  double ms;
+  bool absolute = false;
+  if (argc < 3 || !get_int(env, argv[0], &fd) || napi_get_value_double(env, argv[1], &ms) != napi_ok ||
+      napi_get_value_bool(env, argv[2], &absolute) != napi_ok)
+    return throw_type(env, "timerfdSet(fd, ms, absolute) expected");
+  if (!(ms >= 0)) ms = 0;  // also NaN
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_sec = (time_t)(ms / 1e3);
+  its.it_value.tv_nsec = (long)((ms - (double)its.it_value.tv_sec * 1e3) * 1e6);
+  if (its.it_value.tv_nsec >= 1000000000L) its.it_value.tv_nsec = 999999999L;
+  if (its.it_value.tv_nsec < 0) its.it_value.tv_nsec = 0;
+  if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1;
+  if (timerfd_settime(fd, absolute ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0) return throw_errno(env, errno, "timerfd_settime");
+  return NULL;
+}
+
+// read(fd, max): one read(2); null when nothing is ready (EAGAIN). For timerfds (8 bytes: the
+// expiry count) and any other non-socket descriptor.
+static napi_value js_read(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd, max;
+  if (argc < 2 || !get_int(env, argv[0], &fd) || !get_int(env, argv[1], &max) || max < 1 || max > MAX_IO)
+    return throw_type(env, "read(fd, maxBytes) expected");
+  char small[64];
+  char *buf = max <= (int32_t)sizeof small ? small : malloc((size_t)max);
+  if (!buf) return throw_errno(env, ENOMEM, "read");
+  ssize_t n;
+  do n = read(fd, buf, (size_t)max);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    int err = errno;
+    if (buf != small) free(buf);
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      napi_value nul;
+      napi_get_null(env, &nul);
+      return nul;
+    }
+    return throw_errno(env, err, "read");
+  }
+  napi_value out = make_bytes(env, buf, (size_t)n);
+  if (buf != small) free(buf);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -536,7 +598,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setsockopt", js_setsockopt}, {"getsockopt", js_getsockopt}, {"getsockname", js_getsockname},
       {"sendto", js_sendto},       {"sendmsg", js_sendmsg},     {"recvmsg", js_recvmsg},
       {"poll", js_poll},           {"close", js_close},         {"setns", js_setns},
-      {"signal", js_signal},       {"clockGettime", js_clock_gettime},
+      {"signal", js_signal},       {"clockGettime", js_clock_gettime}, {"timerfdCreate", js_timerfd_create},
+      {"timerfdSet", js_timerfd_set}, {"read", js_read},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -1,7 +1,8 @@
 // The master-down timer must not fire ahead of adverts already waiting in the socket when the
 // event loop was blocked past its deadline (src/vrrp/precise-timer.ts). Real sockets on loopback:
 // a datagram is queued, the loop is blocked beyond the due time, and the datagram's handler
-// cancels the timer, as an advert resets the master-down timer.
+// cancels the timer, as an advert resets the master-down timer. Both ways of waiting out the last
+// milliseconds are checked: the kernel deadline and the busy-wait fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -50,15 +51,32 @@ test('a naive timer fires before a queued advert after a blocked loop (the hazar
   assert.equal(order[0], 'timer');
 });
 
-test('the master-down timer lets queued adverts in first, so a reset cancels it', async () => {
-  const order = await race((fire) => preciseTimer(systemClock, systemClock.now() + 5, fire));
-  assert.deepEqual(order, ['advert']);
-});
+for (const [path, kernel] of [['kernel deadline (timerfd)', true], ['busy-wait fallback', false]] as const) {
+  test(`${path}: the master-down timer lets queued adverts in first, so a reset cancels it`, async () => {
+    const order = await race((fire) => preciseTimer(systemClock, systemClock.now() + 5, fire, undefined, kernel));
+    assert.deepEqual(order, ['advert']);
+  });
 
-test('with nothing queued the timer still fires after the block', async () => {
-  let fired = 0;
-  preciseTimer(systemClock, systemClock.now() + 5, () => fired++);
-  block(30);
-  await new Promise((r) => setTimeout(r, 30));
-  assert.equal(fired, 1);
-});
+  test(`${path}: with nothing queued the timer still fires after the block`, async () => {
+    let fired = 0;
+    preciseTimer(systemClock, systemClock.now() + 5, () => fired++, undefined, kernel);
+    block(30);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(fired, 1);
+  });
+
+  test(`${path}: never fires before the due time; prepare runs first, once; cancel in the lead stops it`, async () => {
+    const events: string[] = [];
+    const due = systemClock.now() + 12;
+    let firedAt = 0;
+    preciseTimer(systemClock, due, () => ((firedAt = systemClock.now()), events.push('fire')), () => events.push('prepare'), kernel);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(events, ['prepare', 'fire']);
+    assert.ok(firedAt >= due, `fired ${(due - firedAt).toFixed(3)} ms early`);
+
+    let fired = 0;
+    const t = preciseTimer(systemClock, systemClock.now() + 8, () => fired++, () => t.cancel(), kernel);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(fired, 0);
+  });
+}
