@@ -56,6 +56,8 @@ export class LabSession {
   private results: { t: number; ok: boolean; by: string | null }[] = [];
   private master: string | null = null;
   private lastChange = Date.now();
+  /** The previous tick saw both directors holding the VIP (see tick()). */
+  private bothSeen = false;
   private readonly start = Date.now();
   private readonly out: (line: string) => void;
   private faultAt: number | null = null;
@@ -129,7 +131,13 @@ export class LabSession {
   /** Called periodically: reports master changes and a status line. */
   tick(statusLine: boolean): void {
     const h = this.holder();
-    if (h !== this.master) {
+    // Both directors hold the VIP for a moment in every preempt-back: the yielding master keeps it
+    // until the new master's GARP is on the wire (make-before-break, 200 ms at most). Two masters
+    // is both in two ticks in a row (250 ms apart); a single tick with both reports nothing yet.
+    const both = h !== null && h.includes('+');
+    const firstBoth = both && !this.bothSeen;
+    this.bothSeen = both;
+    if (!firstBoth && h !== this.master) {
       const took = this.faultAt ? ` (${((Date.now() - this.faultAt) / 1000).toFixed(2)} s after the fault)` : '';
       this.log(h ? `MASTER is now ${h}${this.master ? ` (was ${this.master})` : ''}${took}` : `nobody holds the VIP ${this.lab.vip}`);
       if (h && this.faultAt && !h.includes('+')) this.log(`takeover: ${h} took over${took}`);
