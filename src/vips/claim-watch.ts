@@ -5,7 +5,11 @@
 // that still send to our MAC are answered until their caches move (fsm.ts 'vips_claimed').
 //
 // One AF_PACKET socket per interface and ethertype, bound so the kernel only hands us ARP or
-// IPv6 frames of that interface; opened when a handover starts and closed when it ends.
+// IPv6 frames of that interface; opened when a handover starts and closed when it ends. Once it
+// listens, probes (claim-probe.ts) ask whether a host already holds each VIP: a new master whose
+// GARP went out before the socket was bound answers a probe instead. The new master may also still
+// be adding the VIP (its advert comes first), or send no GARP at all (garp_master_repeat 0), so the
+// probe is repeated a few times within the grace time (PROBE_AT_MS).
 
 import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, PACKET_OUTGOING, SOCK_RAW } from '../native/constants.ts';
 import { sockaddrLl } from '../native/sockaddr.ts';
@@ -14,8 +18,12 @@ import { ETH_HLEN, FrameError } from './frames.ts';
 import { decodeArp } from './garp.ts';
 import type { VipSpec } from './manager.ts';
 import { decodeNa } from './ndisc.ts';
+import { encodeArpProbe, encodeDadNs } from './claim-probe.ts';
 
 const IPV6_HLEN = 40;
+
+/** When the probes go, ms after the watch starts; all well within fsm.ts CLAIM_GRACE_MS (200). */
+export const PROBE_AT_MS: readonly number[] = [0, 5, 20, 50, 100];
 const NEXTHDR_ICMPV6 = 58;
 
 /**
@@ -46,8 +54,14 @@ export function isClaim(frame: Uint8Array, vips: readonly VipSpec[], ownMac: Uin
 }
 
 export interface ClaimWatcherOptions {
-  /** Our interface MAC by index (frames from it are our own). */
+  /**
+   * Our interface MAC by index: frames from it are our own, and probes are sent from it. Undefined
+   * for an interface whose MAC other routers share (a VMAC): no own-frame test, and no probe (its
+   * answer would go to that shared MAC).
+   */
   macOf(ifindex: number): Uint8Array | undefined;
+  /** Send the probes (default true). */
+  probe?: boolean;
   netns?: string;
   /** Where socket errors go (never thrown: a watch that cannot open falls back to the grace timer). */
   onError?(e: Error): void;
@@ -64,9 +78,11 @@ export class ClaimWatcher {
   /** Calls `onClaim` (at most once) when another host announces one of `vips`; returns the cancel. */
   watch(vips: readonly VipSpec[], onClaim: () => void): () => void {
     const socks: RawSocket[] = [];
+    const timers: ReturnType<typeof setTimeout>[] = [];
     let done = false;
     const cancel = (): void => {
       done = true;
+      for (const t of timers.splice(0)) clearTimeout(t);
       for (const s of socks.splice(0)) s.close();
     };
     const wanted = new Map<string, { ifindex: number; ethertype: number }>();
@@ -99,7 +115,30 @@ export class ClaimWatcher {
         onClaim();
       });
       socks.push(s);
+      if (this.#opts.probe === false) continue;
+      const mine = vips.filter((v) => v.ifindex === ifindex && (v.family === 4) === (ethertype === ETH_P_ARP));
+      for (const at of PROBE_AT_MS) {
+        if (at === 0) this.#probe(s, ifindex, mine);
+        else {
+          const t = setTimeout(() => done || this.#probe(s, ifindex, mine), at);
+          t.unref();
+          timers.push(t);
+        }
+      }
     }
     return cancel;
+  }
+
+  /** Sends one probe per VIP through the bound socket; a failure only costs the grace time. */
+  #probe(s: RawSocket, ifindex: number, vips: readonly VipSpec[]): void {
+    const mac = this.#opts.macOf(ifindex);
+    if (!mac || mac.length !== 6) return;
+    for (const v of vips) {
+      try {
+        s.send(v.family === 4 ? encodeArpProbe(mac, v.address) : encodeDadNs(mac, v.address));
+      } catch (e) {
+        this.#opts.onError?.(e as Error);
+      }
+    }
   }
 }
