@@ -21,10 +21,10 @@ import { decodeNa } from './ndisc.ts';
 import { encodeArpProbe, encodeDadNs } from './claim-probe.ts';
 
 const IPV6_HLEN = 40;
+const NEXTHDR_ICMPV6 = 58;
 
 /** When the probes go, ms after the watch starts; all well within fsm.ts CLAIM_GRACE_MS (200). */
 export const PROBE_AT_MS: readonly number[] = [0, 5, 20, 50, 100];
-const NEXTHDR_ICMPV6 = 58;
 
 /**
  * True when `frame` (a whole Ethernet frame) announces one of `vips` from a MAC other than
