@@ -202,6 +202,10 @@ export async function benchFailover(opts: { reps?: number; modes?: Mode[]; daemo
       }
     }
   }
+  console.log(
+    '\npreempt: the old master advertises until the takeover, so "last packet" is anywhere in its last interval and no timer is printed; ' +
+      'times count from the launch of the returning master and include its start-up (bench/vrrp/startup.ts), so the ratio compares start-up + master_down_interval.',
+  );
 }
 
 if (import.meta.main) {
