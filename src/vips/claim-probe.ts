@@ -9,9 +9,9 @@
 //     group, hop limit 255, no link-layer option). A holder answers with a neighbour advertisement
 //     for the VIP to all-nodes (RFC 4862 §5.4.3 / ndisc_recv_ns).
 // Either answer is a claim to isClaim(): an ARP with the VIP as sender, an NA with the VIP as target.
-import { ARPHRD_ETHER, ETH_ALEN, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMPV6 } from '../native/constants.ts';
-import { BROADCAST_MAC, checkMac, ETH_HLEN, FrameError, IPV6_HLEN, ipv6MulticastMac, ipv6PseudoChecksum, writeEthernet, writeIpv6Header } from './frames.ts';
-import { ARP_LEN, ARPOP_REQUEST } from './garp.ts';
+import { ETH_P_IPV6, IPPROTO_ICMPV6 } from '../native/constants.ts';
+import { checkMac, ETH_HLEN, FrameError, IPV6_HLEN, ipv6MulticastMac, ipv6PseudoChecksum, writeEthernet, writeIpv6Header } from './frames.ts';
+import { encodeArpRequest } from './garp.ts';
 
 export const ND_NEIGHBOR_SOLICIT = 135;
 /** ICMPv6 NS without options: type, code, checksum, reserved (8) + target (16). */
@@ -19,19 +19,7 @@ export const NS_LEN = 24;
 
 /** The ARP probe frame asking who holds `vip` (4 bytes), from `mac`. */
 export function encodeArpProbe(mac: Uint8Array, vip: Uint8Array): Buffer {
-  checkMac(mac, 'interface MAC');
-  if (vip.length !== 4) throw new FrameError(`IPv4 VIP must be 4 bytes, got ${vip.length}`);
-  const b = Buffer.alloc(ETH_HLEN + ARP_LEN);
-  writeEthernet(b, 0, BROADCAST_MAC, mac, ETH_P_ARP);
-  const o = ETH_HLEN;
-  b.writeUInt16BE(ARPHRD_ETHER, o);
-  b.writeUInt16BE(ETH_P_IP, o + 2);
-  b.writeUInt8(ETH_ALEN, o + 4);
-  b.writeUInt8(4, o + 5);
-  b.writeUInt16BE(ARPOP_REQUEST, o + 6);
-  b.set(mac, o + 8); // sender hardware address; sender IP stays 0.0.0.0, target hardware 0
-  b.set(vip, o + 24); // target protocol address
-  return b;
+  return encodeArpRequest(mac, new Uint8Array(4), new Uint8Array(6), vip);
 }
 
 /** RFC 4291 §2.7.1: ff02::1:ffXX:XXXX from the last 24 bits of `addr`. */

@@ -14,8 +14,16 @@ export const GARP_FRAME_LEN = ETH_HLEN + ARP_LEN;
 
 /** The complete gratuitous ARP frame for `vip` (4 bytes) announced from `mac` (6 bytes). */
 export function encodeGarp(mac: Uint8Array, vip: Uint8Array): Buffer {
+  return encodeArpRequest(mac, vip, BROADCAST_MAC, vip);
+}
+
+/**
+ * A broadcast Ethernet/IPv4 ARP request from `mac`: the gratuitous ARP above, and the ARP probe of
+ * claim-probe.ts (sender IP 0.0.0.0, target MAC zero). `targetIp` is the VIP.
+ */
+export function encodeArpRequest(mac: Uint8Array, senderIp: Uint8Array, targetMac: Uint8Array, targetIp: Uint8Array): Buffer {
   checkMac(mac, 'interface MAC');
-  if (vip.length !== 4) throw new FrameError(`IPv4 VIP must be 4 bytes, got ${vip.length}`);
+  if (targetIp.length !== 4) throw new FrameError(`IPv4 VIP must be 4 bytes, got ${targetIp.length}`);
   const b = Buffer.alloc(GARP_FRAME_LEN);
   writeEthernet(b, 0, BROADCAST_MAC, mac, ETH_P_ARP);
   const o = ETH_HLEN;
@@ -25,9 +33,9 @@ export function encodeGarp(mac: Uint8Array, vip: Uint8Array): Buffer {
   b.writeUInt8(4, o + 5); // protocol length
   b.writeUInt16BE(ARPOP_REQUEST, o + 6);
   b.set(mac, o + 8); // sender hardware address
-  b.set(vip, o + 14); // sender protocol address
-  b.set(BROADCAST_MAC, o + 18); // target hardware address
-  b.set(vip, o + 24); // target protocol address
+  b.set(senderIp, o + 14); // sender protocol address
+  b.set(targetMac, o + 18); // target hardware address
+  b.set(targetIp, o + 24); // target protocol address
   return b;
 }
 
