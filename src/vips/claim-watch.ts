@@ -11,17 +11,14 @@
 // be adding the VIP (its advert comes first), or send no GARP at all (garp_master_repeat 0), so the
 // probe is repeated a few times within the grace time (PROBE_AT_MS).
 
-import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, PACKET_OUTGOING, SOCK_RAW } from '../native/constants.ts';
+import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, IPPROTO_ICMPV6, PACKET_OUTGOING, SOCK_RAW } from '../native/constants.ts';
 import { sockaddrLl } from '../native/sockaddr.ts';
 import { RawSocket, type RawMessage } from '../native/socket.ts';
-import { ETH_HLEN, FrameError } from './frames.ts';
+import { ETH_HLEN, FrameError, IPV6_HLEN } from './frames.ts';
 import { decodeArp } from './garp.ts';
 import type { VipSpec } from './manager.ts';
 import { decodeNa } from './ndisc.ts';
 import { encodeArpProbe, encodeDadNs } from './claim-probe.ts';
-
-const IPV6_HLEN = 40;
-const NEXTHDR_ICMPV6 = 58;
 
 /** When the probes go, ms after the watch starts; all well within fsm.ts CLAIM_GRACE_MS (200). */
 export const PROBE_AT_MS: readonly number[] = [0, 5, 20, 50, 100];
@@ -42,7 +39,7 @@ export function isClaim(frame: Uint8Array, vips: readonly VipSpec[], ownMac: Uin
       return vips.some((v) => v.family === 4 && sender.equals(v.address));
     }
     if (ethertype === ETH_P_IPV6) {
-      if (b.length < ETH_HLEN + IPV6_HLEN || b[ETH_HLEN + 6] !== NEXTHDR_ICMPV6) return false;
+      if (b.length < ETH_HLEN + IPV6_HLEN || b[ETH_HLEN + 6] !== IPPROTO_ICMPV6) return false;
       const target = Buffer.from(decodeNa(b.subarray(ETH_HLEN + IPV6_HLEN)).target);
       return vips.some((v) => v.family === 6 && target.equals(v.address));
     }
